@@ -4,7 +4,8 @@
 
 # %% ../nbs/08b_trainer.ipynb 3
 from __future__ import annotations
-import hashlib, json, math, re, time
+import hashlib, json, math, re, signal, threading, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -15,6 +16,8 @@ from torch import nn
 from tqdm.auto import tqdm
 from safetensors.torch import save_file, load_file
 from .core import MtclipError, cache_dir, atomic_write, seed_everything
+from .checkpoint import (save_checkpoint, read_checkpoint, optimizer_tensors, load_optimizer_tensors,
+                               rng_tensors, load_rng_tensors, run_differences)
 from .backbone import Backbone
 from .data import Record, ImageDataset
 from .methods import Method, build_method
@@ -23,8 +26,8 @@ from .metrics import classification_metrics, retrieval_metrics, regression_metri
 
 # %% auto 0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig', 'backbone_key', 'FeatureCache', 'RegressionHead',
-           'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'predict', 'evaluate', 'save_trainable',
-           'load_trainable', 'load_trained']
+           'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted', 'run_identity',
+           'Checkpoints', 'predict', 'evaluate', 'save_trainable', 'load_trainable', 'load_trained']
 
 # %% ../nbs/08b_trainer.ipynb
 OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional")
@@ -48,6 +51,9 @@ class TrainConfig:
     device: str | None = None         # None: the backbone's device
     templates: str | tuple = "ensemble"   # class-prompt templates (mtclip.tasks.TEMPLATES)
     progress: bool = True
+    checkpoint_dir: str = ""          # write checkpoint.safetensors here (each epoch, every `checkpoint_every` steps, on SIGINT/SIGTERM)
+    checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only
+    resume: bool = False              # continue from checkpoint_dir's checkpoint (start fresh if there is none)
 
     def __post_init__(self):
         def need(ok, what): 
@@ -63,6 +69,8 @@ class TrainConfig:
         need(0 <= self.momentum < 1, f"momentum={self.momentum} must be in [0, 1)")
         need(0 <= self.warmup < 1, f"warmup={self.warmup} is a fraction of the steps, in [0, 1)")
         need(all(w >= 0 for w in self.loss_weights.values()), f"loss_weights={self.loss_weights}: weights must be >= 0")
+        need(isinstance(self.checkpoint_every, int) and self.checkpoint_every >= 0, f"checkpoint_every={self.checkpoint_every!r} must be an integer >= 0")
+        need(not self.resume or bool(self.checkpoint_dir), "resume=True needs checkpoint_dir= (the folder of the checkpoint to continue)")
         template_set(self.templates)
 
 # %% ../nbs/08b_trainer.ipynb
@@ -261,6 +269,7 @@ class TrainResult:
     model: MultiTaskModel
     history: pd.DataFrame      # one row per epoch and task: loss, steps, lr, seconds (the epoch's training time)
     encode_seconds: float = 0.0   # time spent filling the feature cache before training
+    resumed_at: int | None = None # the step a resumed run continued from
 
 def _batch_plan(sizes: dict[str, int], batch_size: int, sampling: str, g: torch.Generator) -> list[tuple[str, torch.Tensor]]:
     "The epoch's batches as (task, row indices), in the order the sampling schedule gives."
@@ -292,6 +301,24 @@ def _use_cache(method: Method, mode: str) -> bool:
                           "encoders, so their features cannot be cached; use cache_features='auto' or 'off'")
     return True
 
+def _stop(flag: dict):
+    "Signal handler: the first SIGINT/SIGTERM asks the loop to checkpoint and stop; a second one stops at once."
+    def handler(signum, frame):
+        if flag: raise KeyboardInterrupt
+        flag["signal"] = signal.Signals(signum).name
+    return handler
+
+@contextmanager
+def _signals_stop_at_step_end(enabled: bool):
+    "While training with checkpoints, SIGINT/SIGTERM set a flag the loop checks after each step."
+    flag: dict = {}
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield flag; return
+    old = {s: signal.signal(s, _stop(flag)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield flag
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+
 def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, **settings) -> TrainResult:
     "Train `method` (and the task heads) on `tasks` jointly; settings override `config`'s fields."
     config = TrainConfig(**{**(asdict(config) if config else {}), **settings})
@@ -299,6 +326,8 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     if unknown: raise MtclipError(f"loss_weights names unknown tasks {sorted(unknown)}; tasks: {[t.name for t in tasks]}")
     empty = [t.name for t in tasks if not t.train]
     if empty: raise MtclipError(f"tasks {empty} have no training records; give them train= records or leave them out")
+    ckpt = Checkpoints(config.checkpoint_dir, run_identity(method, tasks, config)) if config.checkpoint_dir else None
+    if ckpt: ckpt.check_start(config.resume)
     g = seed_everything(config.seed)
     if config.device is not None: method.to(config.device)
     model = MultiTaskModel(method, tasks, config.templates)
@@ -325,35 +354,140 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     total = per_epoch * config.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, config))
     weights = {t.name: float(config.loss_weights.get(t.name, 1.0)) for t in tasks}
+    loop = Loop(model, opt, sched, g, sizes, weights, total, config, ckpt)
+    if ckpt and config.resume and ckpt.path.is_file(): ckpt.restore(loop)
     model.train()
     # On cached features a step is a few tiny matmuls: on CPU, handing them to several threads costs more than
     # the work, so the loop runs single-threaded (restored afterwards); re-encoding keeps every thread.
     threads = torch.get_num_threads()
     if model.cache is not None and model.device.type == "cpu": torch.set_num_threads(1)
-    try: rows = _loop(model, opt, sched, sizes, weights, total, config, g)
+    try:
+        with _signals_stop_at_step_end(ckpt is not None) as stop: loop.run(stop)
     finally: torch.set_num_threads(threads)
     model.eval()
-    return TrainResult(model, pd.DataFrame(rows), encode_seconds)
+    return TrainResult(model, pd.DataFrame(loop.rows), encode_seconds, loop.resumed_at)
 
-def _loop(model, opt, sched, sizes, weights, total, config, g) -> list[dict]:
-    rows, bar = [], tqdm(total=total, desc="train", disable=not config.progress)
-    running = {}
-    for epoch in range(config.epochs):
-        t0, losses = time.time(), {t: [] for t in sizes}
-        for task, idx in _batch_plan(sizes, config.batch_size, config.sampling, g):
-            loss = model.task_loss(task, idx)
-            opt.zero_grad(set_to_none=True)
-            (weights[task] * loss).backward()
-            opt.step(); sched.step()
-            losses[task].append(loss.item())
-            running[task] = 0.9 * running.get(task, loss.item()) + 0.1 * loss.item()
-            bar.update(1)
-            if bar.n % 10 == 0 or bar.n == total: bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in running.items()}, refresh=False)
-        seconds = time.time() - t0
-        rows += [dict(epoch=epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
-                      lr=opt.param_groups[0]["lr"], seconds=seconds) for t, l in losses.items()]
-    bar.close()
-    return rows
+class Loop:
+    "The training loop and its position: what a checkpoint saves and a resume restores."
+    def __init__(self, model, opt, sched, g, sizes, weights, total, config, ckpt):
+        self.model, self.opt, self.sched, self.g, self.sizes, self.weights = model, opt, sched, g, sizes, weights
+        self.total, self.config, self.ckpt = total, config, ckpt
+        self.epoch = self.position = self.step = 0      # epochs done, batches done in this epoch, optimiser steps done
+        self.rows, self.losses, self.running, self.seconds = [], {t: [] for t in sizes}, {}, 0.0
+        self.epoch_rng = g.get_state()                  # the data generator at the start of this epoch
+        self.resumed_at: int | None = None
+
+    def position_state(self) -> dict:
+        return dict(epoch=self.epoch, position=self.position, step=self.step, rows=self.rows, losses=self.losses,
+                    running=self.running, seconds=self.seconds)
+
+    def run(self, stop: dict):
+        config, bar = self.config, tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress)
+        while self.epoch < config.epochs:
+            self.g.set_state(self.epoch_rng)
+            plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
+            if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
+            t0 = time.time()
+            for task, idx in plan[self.position:]:
+                self._step(task, idx)
+                bar.update(1)
+                if bar.n % 10 == 0 or bar.n == self.total:
+                    bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
+                if stop:
+                    self.seconds += time.time() - t0
+                    self._interrupt(stop["signal"], bar)
+                if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 and self.position < len(plan):
+                    self.seconds += time.time() - t0; t0 = time.time()
+                    self.ckpt.save(self)
+            self.seconds += time.time() - t0
+            self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
+                               lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
+            self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
+            self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
+            if self.ckpt: self.ckpt.save(self)
+        bar.close()
+
+    def _step(self, task: str, idx: torch.Tensor):
+        loss = self.model.task_loss(task, idx)
+        value = loss.item()
+        if not math.isfinite(value): self._diverged(f"the loss of task {task!r} is {value}", task)
+        self.opt.zero_grad(set_to_none=True)
+        (self.weights[task] * loss).backward()
+        self.opt.step(); self.sched.step()
+        self.step, self.position, self.last_task = self.step + 1, self.position + 1, task
+        self.losses[task].append(value)
+        self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
+
+    def _diverged(self, what: str, task: str):
+        kept = (f"the last good checkpoint {self.ckpt.path} (step {self.ckpt.saved_step}) is kept" if self.ckpt and self.ckpt.saved_step is not None
+                else "no checkpoint was written" + ("" if self.ckpt else " (set checkpoint_dir to keep one)"))
+        raise MtclipError(f"training stopped at step {self.step + 1} (epoch {self.epoch + 1}): {what}; {kept}; "
+                          f"lower lr (now {self.config.lr}) or check task {task!r}'s data")
+
+    def _interrupt(self, name: str, bar):
+        bar.close()
+        self.ckpt.save(self)
+        raise TrainingInterrupted(f"{name} at step {self.step} of {self.total}: checkpoint saved to {self.ckpt.path}; "
+                                  "continue with resume=True (mtclip train ... --resume)", name)
+
+class TrainingInterrupted(MtclipError):
+    "SIGINT/SIGTERM stopped training after a step; the checkpoint was saved."
+    def __init__(self, message: str, signal_name: str):
+        super().__init__(message); self.signal_name = signal_name
+
+# %% ../nbs/08b_trainer.ipynb
+def run_identity(method: Method, tasks: list[Task], config: TrainConfig) -> dict:
+    "What decides a run's result: its settings, the method and its settings, the backbone's weights, the tasks' data."
+    records = lambda rs: _sha([(r.path, r.index, r.label, r.target, r.caption, r.domain) for r in rs])[:16]
+    return dict(config={k: v for k, v in asdict(config).items() if k not in _NOT_IDENTITY},
+                method=getattr(method, "method_name", type(method).__name__), settings=asdict(method.config),
+                method_tasks=list(method.tasks),
+                backbone=dict(arch=method.backbone.arch, pretrained=str(method.backbone.pretrained), weights=backbone_key(method.backbone)),
+                tasks={t.name: dict(kind=t.kind, classes=list(t.classnames), train=records(t.train), n_train=len(t.train)) for t in tasks})
+
+_NOT_IDENTITY = ("progress", "resume", "checkpoint_dir", "checkpoint_every", "device")
+
+class Checkpoints:
+    "`checkpoint_dir/checkpoint.safetensors`: the whole loop state (`mtclip.checkpoint`), replaced atomically."
+    def __init__(self, folder: str | Path, identity: dict):
+        self.path, self.identity, self.saved_step = Path(folder) / "checkpoint.safetensors", identity, None
+
+    def check_start(self, resume: bool):
+        "Refuse to overwrite a checkpoint unless resuming, and to resume a different run."
+        if not self.path.is_file(): return
+        if not resume:
+            raise MtclipError(f"{self.path} exists: continue that run with resume=True (mtclip train --resume), "
+                              "or give a new checkpoint_dir (delete the old one to start over)")
+        _, meta = read_checkpoint(self.path)
+        diff = run_differences(meta["identity"], self.identity)
+        if diff:
+            raise MtclipError(f"cannot resume {self.path}: it was written by a different run ({'; '.join(diff[:6])}"
+                              f"{'; ...' if len(diff) > 6 else ''}); use the same settings, or a new checkpoint_dir")
+
+    def save(self, loop: Loop):
+        bad = [n for n, t in _trainable_state(loop.model).items() if t.is_floating_point() and not torch.isfinite(t).all()]
+        if bad: loop._diverged(f"parameters {bad[:3]} are not finite after the step of task {getattr(loop, 'last_task', '?')!r}",
+                               getattr(loop, "last_task", "?"))
+        tensors = {f"param.{n}": t for n, t in _trainable_state(loop.model).items()}
+        opt_t, opt_meta = optimizer_tensors(loop.opt)
+        rng_t, rng_meta = rng_tensors(data=loop.g)
+        meta = dict(identity=self.identity, loop=loop.position_state(), optimizer=opt_meta,
+                    scheduler=loop.sched.state_dict(), rng=rng_meta, done=loop.epoch >= loop.config.epochs)
+        save_checkpoint(self.path, {**tensors, **opt_t, **rng_t, "rng.epoch_start": loop.epoch_rng}, meta)
+        self.saved_step = loop.step
+
+    def restore(self, loop: Loop):
+        "Put the loop where the checkpoint left it."
+        tensors, meta = read_checkpoint(self.path)
+        with torch.no_grad():
+            for n, t in _trainable_state(loop.model).items(): t.copy_(tensors[f"param.{n}"])
+        load_optimizer_tensors(loop.opt, tensors, meta["optimizer"])
+        loop.sched.load_state_dict(meta["scheduler"])
+        for k, v in meta["loop"].items(): setattr(loop, k, v)
+        loop.epoch_rng = tensors["rng.epoch_start"]
+        loop._rng_after_plan = (tensors, meta["rng"])
+        if not loop.position: load_rng_tensors(*loop._rng_after_plan)   # mid-epoch: restored after the plan is redrawn
+        loop.resumed_at = self.saved_step = loop.step
 
 # %% ../nbs/08b_trainer.ipynb
 @torch.no_grad()
