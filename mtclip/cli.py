@@ -4,13 +4,13 @@
 
 # %% ../nbs/11_cli.ipynb 3
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, signal, sys, time
 from pathlib import Path
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['EXPERIMENTS', 'experiment_notebook', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_data', 'cmd_demo',
-           'parser', 'main']
+__all__ = ['EXPERIMENTS', 'TRAIN_FLAGS', 'experiment_notebook', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_data',
+           'cmd_train', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 import mtclip
@@ -63,6 +63,24 @@ def cmd_data(args):
     print(records)
     print(records.summary().to_string())
 
+TRAIN_FLAGS = (("epochs", int), ("batch_size", int), ("lr", float), ("optimizer", str), ("weight_decay", float),
+               ("warmup", float), ("templates", str))     # TrainConfig fields `mtclip train` sets by flag
+
+def _value(text: str):
+    "A -s value: JSON when it parses (numbers, true/false, lists), else the string."
+    try: return json.loads(text)
+    except ValueError: return text
+
+def cmd_train(args):
+    from mtclip.experiment import train_run
+    table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch, pretrained=args.pretrained,
+                      cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction, seed=args.seed,
+                      settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad, quick=args.quick,
+                      resume=args.resume, checkpoint_every=args.checkpoint_every,
+                      **{k: getattr(args, k) for k, _ in TRAIN_FLAGS if getattr(args, k) is not None})
+    print(table.to_string(index=False))
+    print(f"results, trained parameters and checkpoint in {args.out}")
+
 def cmd_demo(args):
     from mtclip.demo import run_demo
     run_demo(args.out, quick=args.quick)
@@ -86,6 +104,20 @@ def parser() -> argparse.ArgumentParser:
             r.add_argument("--seeds", type=int, nargs="+", default=[0])
     c = sub.add_parser("collect", help="one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR")
     c.add_argument("dir"); c.set_defaults(func=cmd_collect)
+    t = sub.add_parser("train", help="train one method on every domain of a dataset, with checkpoints (resumable)")
+    t.add_argument("method", help="a method name (mtclip.methods.METHODS), e.g. mmap, mt-adapter, vpt")
+    t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")
+    t.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
+    t.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="also checkpoint every STEPS steps (default: each epoch)")
+    t.add_argument("--skip-bad", action="store_true", help="leave out bad samples (listed in OUT/skipped.csv) instead of stopping")
+    t.add_argument("--dataset", default="embedded"); t.add_argument("--root")
+    t.add_argument("--arch", default="mtclip-tiny-vit"); t.add_argument("--pretrained", default="embedded")
+    t.add_argument("--cache-dir"); t.add_argument("--shots", type=int, default=16); t.add_argument("--fraction", type=float)
+    t.add_argument("--seed", type=int, default=0); t.add_argument("--quick", action="store_true")
+    t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a method setting, e.g. -s bottleneck 8")
+    for name, kind in TRAIN_FLAGS:
+        t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind)
+    t.set_defaults(func=cmd_train)
     q = sub.add_parser("params", help="trainable/total parameter counts of a method on an architecture")
     q.add_argument("--arch", required=True); q.add_argument("--method", required=True)
     q.add_argument("--tasks", type=int, default=1); q.add_argument("--json", action="store_true")
@@ -99,8 +131,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from mtclip.trainer import TrainingInterrupted
     try:
         args.func(args)
+    except TrainingInterrupted as e:          # SIGINT/SIGTERM: the checkpoint is saved; the usual 128 + signal code
+        print(f"mtclip {args.command}: stopped: {e}", file=sys.stderr)
+        return 128 + int(getattr(signal, e.signal_name))
     except MtclipError as e:
         print(f"mtclip {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -14,9 +14,9 @@ from PIL import Image, UnidentifiedImageError
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['IMAGE_EXTS', 'OFFICE_HOME_DOMAINS', 'MINIDOMAINNET_DOMAINS', 'Record', 'prompt_name', 'RecordSet',
+__all__ = ['IMAGE_EXTS', 'OFFICE_HOME_DOMAINS', 'MINIDOMAINNET_DOMAINS', 'Record', 'prompt_name', 'RecordSet', 'BadSamples',
            'read_image_folder', 'read_office_home', 'read_minidomainnet', 'read_cifar100', 'read_face_age_csv',
-           'read_utkface', 'read_csv', 'load_image', 'few_shot', 'ImageDataset']
+           'read_utkface', 'read_csv', 'load_image', 'check_images', 'few_shot', 'ImageDataset']
 
 # %% ../nbs/02_data.ipynb
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class RecordSet:
     records: list[Record]
     classes: list[str] = field(default_factory=list)
     name: str = ""
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, why) of each bad sample left out
 
     def __len__(self): return len(self.records)
     def __iter__(self): return iter(self.records)
@@ -64,13 +65,13 @@ class RecordSet:
 
     def filter(self, domain: str | Sequence[str] | None = None) -> RecordSet:
         "The records of one domain (or of a list of domains); same classes."
-        if domain is None: return RecordSet(list(self.records), list(self.classes), self.name)
+        if domain is None: return replace(self, records=list(self.records))
         want = [domain] if isinstance(domain, str) else list(domain)
         unknown = [d for d in want if d not in self.domains]
         if unknown:
             raise MtclipError(f"{self.name or 'records'}: no domain {unknown[0]!r}; domains are {self.domains}")
         keep = set(want)
-        return RecordSet([r for r in self.records if r.domain in keep], list(self.classes), self.name)
+        return replace(self, records=[r for r in self.records if r.domain in keep])
 
     def by_domain(self) -> dict[str, RecordSet]:
         "One `RecordSet` per domain, in order of first appearance."
@@ -103,17 +104,30 @@ def _need_dir(path: Path, what: str, fix: str) -> Path:
     if not path.is_dir(): raise MtclipError(f"{what} not found: {path}; {fix}")
     return path
 
-def _read_classes(folder: Path, domain: str) -> dict[str, list[str]]:
-    "class name -> sorted absolute image paths for the class folders in `folder`; error on empty ones."
+class BadSamples:
+    "Where a reader reports a bad sample: an error at the first (default), or a note of each with `skip=True`."
+    def __init__(self, skip: bool = False): self.skip, self.found = skip, []
+    def __call__(self, where: str, why: str):
+        if not self.skip: raise MtclipError(f"{where}: {why} (or pass skip_bad=True / --skip-bad to leave bad samples out)")
+        self.found.append((str(where), why))
+    def done(self, records: RecordSet) -> RecordSet:
+        "`records` with the skipped samples noted; a warning with their count."
+        if self.found:
+            warnings.warn(f"{records.name}: skipped {len(self.found)} bad sample(s), listed in .skipped; first: "
+                          f"{self.found[0][0]}: {self.found[0][1]}", stacklevel=3)
+        return replace(records, skipped=records.skipped + self.found)
+
+def _read_classes(folder: Path, domain: str, bad: BadSamples) -> dict[str, list[str]]:
+    "class name -> sorted absolute image paths for the class folders in `folder`; empty ones are bad samples."
     classes = _subdirs(folder)
     if not classes:
         raise MtclipError(f"no class folders in {folder}; expected {folder}/<class>/<image>.jpg")
     out = {}
     for c in classes:
         imgs = _images(folder / c)
-        if not imgs:
-            raise MtclipError(f"class folder {folder / c} has no images (jpg/jpeg/png/bmp/webp); add images or remove the folder")
-        out[c] = [str(folder / c / f) for f in imgs]
+        if imgs: out[c] = [str(folder / c / f) for f in imgs]
+        else: bad(folder / c, "class folder has no images (jpg/jpeg/png/bmp/webp); add images or remove the folder")
+    if not out: raise MtclipError(f"every class folder in {folder} is empty")
     return out
 
 def _records_from(per_domain: dict[str, dict[str, list[str]]], name: str) -> RecordSet:
@@ -123,57 +137,57 @@ def _records_from(per_domain: dict[str, dict[str, list[str]]], name: str) -> Rec
     return RecordSet(recs, classes, name)
 
 # %% ../nbs/02_data.ipynb
-def read_image_folder(root, domains: Sequence[str] | bool | None = None, name: str | None = None) -> RecordSet:
+def read_image_folder(root, domains: Sequence[str] | bool | None = None, name: str | None = None, skip_bad: bool = False) -> RecordSet:
     """Read `root/<domain>/<class>/<image>` (or `root/<class>/<image>` when `domains=False`).
     `domains=None` detects the layout; `True` takes every subfolder as a domain; a list takes those domains."""
     root = _need_dir(Path(root).expanduser().absolute(), "image folder", "pass the folder holding <domain>/<class>/<image> (or <class>/<image>)")
-    name = name or root.name
+    name, bad = name or root.name, BadSamples(skip_bad)
     top = _subdirs(root)
     if domains is None:
         if not top: raise MtclipError(f"no subfolders in {root}; expected <domain>/<class>/<image> or <class>/<image>")
         domains = not any(_images(root / t) for t in top)
     if domains is False:
-        return _records_from({"": _read_classes(root, "")}, name)
+        return bad.done(_records_from({"": _read_classes(root, "", bad)}, name))
     if domains is True: domains = top
     if isinstance(domains, str): domains = [domains]
     if not domains: raise MtclipError(f"no domain folders in {root}; expected {root}/<domain>/<class>/<image>")
     per = {}
     for d in domains:
         _need_dir(root / d, "domain folder", f"domains under {root} are {top}")
-        per[d] = _read_classes(root / d, d)
-    return _records_from(per, name)
+        per[d] = _read_classes(root / d, d, bad)
+    return bad.done(_records_from(per, name))
 
 # %% ../nbs/02_data.ipynb
 OFFICE_HOME_DOMAINS = ("Art", "Clipart", "Product", "Real World")
 
-def read_office_home(root) -> RecordSet:
+def read_office_home(root, skip_bad: bool = False) -> RecordSet:
     "Read the Office-Home release (`OfficeHomeDataset_10072016/` or its content): 4 domains × the same classes."
     root = _need_dir(Path(root).expanduser().absolute(), "Office-Home folder", "pass the unpacked OfficeHomeDataset_10072016 folder")
     if (root / "OfficeHomeDataset_10072016").is_dir(): root = root / "OfficeHomeDataset_10072016"
-    per = {}
+    per, bad = {}, BadSamples(skip_bad)
     for d in OFFICE_HOME_DOMAINS:
         folder = root / d
         if d == "Real World" and not folder.is_dir() and (root / "Real_World").is_dir(): folder = root / "Real_World"
         _need_dir(folder, "Office-Home domain folder",
                   f"expected the domains {list(OFFICE_HOME_DOMAINS)} under {root} (unpack OfficeHomeDataset_10072016.zip there)")
-        per[d] = _read_classes(folder, d)
+        per[d] = _read_classes(folder, d, bad)
     ref = set(per["Art"])
     for d, m in per.items():
         if set(m) != ref:
             missing, extra = sorted(ref - set(m)), sorted(set(m) - ref)
             raise MtclipError(f"Office-Home domain folder {root / d} differs from {root / 'Art'}: missing classes {missing}, "
                               f"extra classes {extra}; every domain needs the same class folders (re-extract the release)")
-    return _records_from(per, "office_home")
+    return bad.done(_records_from(per, "office_home"))
 
 # %% ../nbs/02_data.ipynb
 MINIDOMAINNET_DOMAINS = ("clipart", "painting", "real", "sketch")
 
-def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINIDOMAINNET_DOMAINS) -> RecordSet:
+def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINIDOMAINNET_DOMAINS, skip_bad: bool = False) -> RecordSet:
     "Read MiniDomainNet: images listed in `root/splits_mini/<domain>_<split>.txt` (`<domain>/<class>/<file> <label>`)."
     if split not in ("train", "test"): raise MtclipError(f"split={split!r}: MiniDomainNet has split 'train' or 'test'")
     root = _need_dir(Path(root).expanduser().absolute(), "MiniDomainNet folder", "pass the folder holding clipart/ ... sketch/ and splits_mini/")
     if isinstance(domains, str): domains = [domains]
-    recs, name_of, label_of, where = [], {}, {}, {}
+    recs, name_of, label_of, where, bad = [], {}, {}, {}, BadSamples(skip_bad)
     for d in domains:
         sf = root / "splits_mini" / f"{d}_{split}.txt"
         if not sf.is_file():
@@ -182,24 +196,24 @@ def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINI
             if not line.strip(): continue
             parts, loc = line.split(), f"{sf}:{ln}"
             if len(parts) != 2 or not re.fullmatch(r"\d+", parts[1]) or len(parts[0].split("/")) != 3:
-                raise MtclipError(f"{loc}: malformed line {line!r}; expected '<domain>/<class>/<file>.jpg <label>'")
+                bad(loc, f"malformed line {line!r}; expected '<domain>/<class>/<file>.jpg <label>'"); continue
             rel, label = parts[0], int(parts[1])
             ldom, cls, _ = rel.split("/")
-            if ldom != d: raise MtclipError(f"{loc}: line {line!r} names domain {ldom!r} in the split file of {d!r}")
-            if name_of.setdefault(label, cls) != cls or label_of.setdefault(cls, label) != label:
-                other = where.get(label) if name_of[label] != cls else where.get(cls)
-                raise MtclipError(f"{loc}: label {label} for class {cls!r} contradicts {other} "
-                                  f"(label {label_of[cls]} is {cls!r}, label {label} is {name_of[label]!r}); fix the split file")
-            where.setdefault(label, loc); where.setdefault(cls, loc)
+            if ldom != d: bad(loc, f"line {line!r} names domain {ldom!r} in the split file of {d!r}"); continue
+            if name_of.get(label, cls) != cls:
+                bad(loc, f"label {label} for class {cls!r} contradicts {where[label]}, where label {label} is {name_of[label]!r}; fix the split file"); continue
+            if label_of.get(cls, label) != label:
+                bad(loc, f"label {label} for class {cls!r} contradicts {where[cls]}, where {cls!r} is label {label_of[cls]}; fix the split file"); continue
             path = root / rel
-            if not path.is_file():
-                raise MtclipError(f"{loc}: image {path} is missing; unpack the DomainNet {d} images into {root}")
+            if not path.is_file(): bad(loc, f"image {path} is missing; unpack the DomainNet {d} images into {root}"); continue
+            name_of.setdefault(label, cls); label_of.setdefault(cls, label)
+            where.setdefault(label, loc); where.setdefault(cls, loc)
             recs.append(Record(str(path), label, d))
     if not recs: raise MtclipError(f"the split files {root}/splits_mini/*_{split}.txt list no images")
     n = max(name_of) + 1
     gaps = [i for i in range(n) if i not in name_of]
     if gaps: raise MtclipError(f"{root}/splits_mini/*_{split}.txt: labels must be 0..{n - 1} but {gaps[:5]} never occur; fix the split files")
-    return RecordSet(recs, [name_of[i] for i in range(n)], "minidomainnet")
+    return bad.done(RecordSet(recs, [name_of[i] for i in range(n)], "minidomainnet"))
 
 # %% ../nbs/02_data.ipynb
 @functools.lru_cache(maxsize=4)
@@ -256,12 +270,11 @@ def _csv_base(csv_path, root) -> tuple[Path, Path]:
     csv_path = Path(csv_path).expanduser().absolute()
     return csv_path, Path(root).expanduser().absolute() if root is not None else csv_path.parent
 
-def _csv_image(loc: str, row: dict, base: Path) -> Path:
-    "The existing image a CSV row names; an error naming `loc` (file:line) otherwise."
+def _csv_image(loc: str, row: dict, base: Path, bad: BadSamples) -> Path | None:
+    "The existing image a CSV row names; else a bad sample at `loc` (file:line) and None."
     path = _resolve(row["path"], base)
-    if not row["path"] or not path.is_file():
-        raise MtclipError(f"{loc}: image {path} not found; paths are relative to {base}")
-    return path
+    if row["path"] and path.is_file(): return path
+    bad(loc, f"image {path} not found; paths are relative to {base}")
 
 def _open_csv(csv_path, required: Sequence[str]):
     "Open a CSV with a header row; check `required` columns; yield (line number, row dict)."
@@ -277,20 +290,19 @@ def _open_csv(csv_path, required: Sequence[str]):
         for row in rd:
             yield rd.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
 
-def read_face_age_csv(csv_path, root=None) -> RecordSet:
+def read_face_age_csv(csv_path, root=None, skip_bad: bool = False) -> RecordSet:
     "Read a CSV `path,age` (paths relative to the CSV's folder, or to `root`): records with `target` = age."
     csv_path, base = _csv_base(csv_path, root)
-    recs = []
+    recs, bad = [], BadSamples(skip_bad)
     for ln, row in _open_csv(csv_path, ["path", "age"]):
         loc = f"{csv_path}:{ln}"
         try: age = float(row["age"])
         except ValueError: age = math.nan
-        if not math.isfinite(age):
-            raise MtclipError(f"{loc}: age {row['age']!r} is not a number; ages must be numeric (years)")
-        path = _csv_image(loc, row, base)
-        recs.append(Record(str(path), None, target=age))
+        if not math.isfinite(age): bad(loc, f"age {row['age']!r} is not a number; ages must be numeric (years)"); continue
+        path = _csv_image(loc, row, base, bad)
+        if path: recs.append(Record(str(path), None, target=age))
     if not recs: raise MtclipError(f"{csv_path} has no rows; expected a header 'path,age' and one row per image")
-    return RecordSet(recs, [], csv_path.stem)
+    return bad.done(RecordSet(recs, [], csv_path.stem))
 
 # %% ../nbs/02_data.ipynb
 def read_utkface(root) -> RecordSet:
@@ -308,24 +320,24 @@ def read_utkface(root) -> RecordSet:
         warnings.warn(f"read_utkface: skipped {len(skipped)} file(s) in {root} whose name has no leading age: "
                       f"{skipped[:10]}{' ...' if len(skipped) > 10 else ''}", stacklevel=2)
     if not recs: raise MtclipError(f"no file in {root} starts with an age ('<age>_...'); is this the UTKFace folder?")
-    return RecordSet(recs, [], "utkface")
+    return RecordSet(recs, [], "utkface", [(str(root / n), "file name has no leading age") for n in skipped])
 
 # %% ../nbs/02_data.ipynb
-def read_csv(csv_path, root=None, classes: Sequence[str] | None = None) -> RecordSet:
+def read_csv(csv_path, root=None, classes: Sequence[str] | None = None, skip_bad: bool = False) -> RecordSet:
     "Read a CSV `path,label[,domain][,caption]` (label = class name; paths relative to the CSV's folder or `root`)."
     csv_path, base = _csv_base(csv_path, root)
-    rows = []
+    rows, bad = [], BadSamples(skip_bad)
     for ln, row in _open_csv(csv_path, ["path", "label"]):
         loc = f"{csv_path}:{ln}"
-        if not row["label"]: raise MtclipError(f"{loc}: empty label; every row needs a class name")
+        if not row["label"]: bad(loc, "empty label; every row needs a class name"); continue
         if classes is not None and row["label"] not in classes:
-            raise MtclipError(f"{loc}: label {row['label']!r} is not one of classes={list(classes)[:10]}...")
-        path = _csv_image(loc, row, base)
-        rows.append((str(path), row["label"], row.get("domain", ""), row.get("caption") or None))
+            bad(loc, f"unknown class {row['label']!r}: not one of classes={list(classes)[:10]}{'...' if len(classes) > 10 else ''}"); continue
+        path = _csv_image(loc, row, base, bad)
+        if path: rows.append((str(path), row["label"], row.get("domain", ""), row.get("caption") or None))
     if not rows: raise MtclipError(f"{csv_path} has no rows; expected a header 'path,label' and one row per image")
     classes = list(classes) if classes is not None else sorted({l for _, l, _, _ in rows})
     idx = {c: i for i, c in enumerate(classes)}
-    return RecordSet([Record(p, idx[l], d, caption=c) for p, l, d, c in rows], classes, csv_path.stem)
+    return bad.done(RecordSet([Record(p, idx[l], d, caption=c) for p, l, d, c in rows], classes, csv_path.stem))
 
 # %% ../nbs/02_data.ipynb
 def load_image(record: Record) -> Image.Image:
@@ -343,6 +355,29 @@ def load_image(record: Record) -> Image.Image:
         raise MtclipError(f"image not found: {record.path}; was the data set moved after its records were read?") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise MtclipError(f"cannot decode image {record.path} ({type(e).__name__}: {e}); re-download or delete the file") from None
+
+# %% ../nbs/02_data.ipynb
+_CHECKED: set = set()
+
+def check_images(records: RecordSet, skip_bad: bool = False, progress: bool = True) -> RecordSet:
+    "Decode every image file of `records`; a bad one is an error, or with `skip_bad` left out and noted in `skipped`."
+    from tqdm.auto import tqdm
+    bad, keep = BadSamples(skip_bad), []
+    for r in tqdm(records.records, desc="check images", disable=not progress, leave=False):
+        if r.index is not None: keep.append(r); continue        # a row of an array file, checked by its reader
+        try: st = os.stat(r.path)
+        except OSError: bad(r.path, "image not found; was the data set moved after its records were read?"); continue
+        key = (r.path, st.st_size, st.st_mtime_ns)
+        if key not in _CHECKED:
+            try:
+                with Image.open(r.path) as im:
+                    im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+                    im.load()
+            except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+                bad(r.path, f"cannot decode the image ({type(e).__name__}: {e}); re-download or delete it"); continue
+            _CHECKED.add(key)
+        keep.append(r)
+    return bad.done(replace(records, records=keep))
 
 # %% ../nbs/02_data.ipynb
 def few_shot(records: RecordSet | Iterable[Record], shots: int | None = None, fraction: float | None = None,

@@ -12,7 +12,8 @@ from .backbone import Backbone, load_clip
 from . import data
 
 # %% auto 0
-__all__ = ['DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results', 'plot_metric']
+__all__ = ['DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results', 'plot_metric',
+           'train_run']
 
 # %% ../nbs/09_experiment.ipynb
 DATASETS = ("embedded", "office-home", "minidomainnet", "cifar100", "folder", "csv", "face-age", "utkface")
@@ -33,20 +34,21 @@ def with_class_captions(records: data.RecordSet, template: str = "a photo of a {
     return replace(records, records=[r if r.caption else replace(r, caption=template.format(names[r.label]))
                                      for r in records.records])
 
-def load_dataset(name: str = "embedded", root: str | None = None, split: str = "test", quick: bool = False) -> data.RecordSet:
-    "Records of a dataset by name; real ones are read from `root` in their release's on-disk format."
+def load_dataset(name: str = "embedded", root: str | None = None, split: str = "test", quick: bool = False,
+                 skip_bad: bool = False) -> data.RecordSet:
+    "Records of a dataset by name; real ones are read from `root` in their release's on-disk format (`skip_bad`: see `data.BadSamples`)."
     if name == "embedded":
         from mtclip.embedded import embedded_world, read_world
         return read_world(embedded_world(n_per_class=30 if quick else 60))
     if name not in DATASETS:
         raise MtclipError(f"dataset={name!r}: use one of {', '.join(DATASETS)}")
     if not root: raise MtclipError(f"dataset={name!r} needs root= (the folder of its release)")
-    readers = {"office-home": lambda: data.read_office_home(root),
-               "minidomainnet": lambda: data.read_minidomainnet(root, split=split),
+    readers = {"office-home": lambda: data.read_office_home(root, skip_bad=skip_bad),
+               "minidomainnet": lambda: data.read_minidomainnet(root, split=split, skip_bad=skip_bad),
                "cifar100": lambda: data.read_cifar100(root, split=split),
-               "folder": lambda: data.read_image_folder(root),
-               "csv": lambda: data.read_csv(root),
-               "face-age": lambda: data.read_face_age_csv(root),
+               "folder": lambda: data.read_image_folder(root, skip_bad=skip_bad),
+               "csv": lambda: data.read_csv(root, skip_bad=skip_bad),
+               "face-age": lambda: data.read_face_age_csv(root, skip_bad=skip_bad),
                "utkface": lambda: data.read_utkface(root)}
     records = readers[name]()
     return with_class_captions(records) if records.classes else records
@@ -57,7 +59,9 @@ def domain_split(records: data.RecordSet, shots: int | None = None, fraction: fl
     out = {}
     for domain in records.domains:
         recs = [r for r in records.records if r.domain == domain]
-        if (shots or fraction) and any(r.label is not None for r in recs): out[domain] = data.few_shot(recs, shots=shots, fraction=fraction, seed=seed)
+        if (shots or fraction) and any(r.label is not None for r in recs):   # a RecordSet in, so errors can name the class
+            train, test = data.few_shot(replace(records, records=recs), shots=shots, fraction=fraction, seed=seed)
+            out[domain] = (train.records, test.records)
         else: out[domain] = ([], recs)
     return out
 
@@ -84,3 +88,33 @@ def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, x: str = 
     path = Path(out_dir) / f"{metric.replace('@', 'at')}.png"
     fig.savefig(path, dpi=120); plt.show()
     return path
+
+# %% ../nbs/09_experiment.ipynb
+def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str | None = None,
+              arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
+              shots: int | None = 16, fraction: float | None = None, seed: int = 0, settings: dict | None = None,
+              skip_bad: bool = False, quick: bool = False, progress: bool = True, **train_settings) -> pd.DataFrame:
+    "Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test metrics."
+    from mtclip.core import seed_everything, atomic_write
+    from mtclip.methods import method_config, build_method
+    from mtclip.tasks import Task
+    from mtclip.trainer import TrainConfig, train, evaluate, save_trainable, check_checkpoint_dir
+    from mtclip.runs import write_results
+    out = Path(out)
+    config = TrainConfig(seed=seed, checkpoint_dir=str(out), progress=progress, **train_settings)
+    method_config(method, **(settings or {}))
+    check_checkpoint_dir(out, config.resume)
+    records = data.check_images(load_dataset(dataset, root, quick=quick, skip_bad=skip_bad), skip_bad, progress)
+    if records.skipped:
+        atomic_write(out / "skipped.csv", lambda t: pd.DataFrame(records.skipped, columns=["where", "why"]).to_csv(t, index=False))
+        print(f"skipped {len(records.skipped)} bad sample(s): {out / 'skipped.csv'}")
+    split = domain_split(records, shots=shots or None, fraction=None if shots else fraction, seed=seed)
+    tasks = [Task(d or records.name, "classification", tr, te, classnames=records.prompt_names, domain=d) for d, (tr, te) in split.items()]
+    backbone = load_backbone(arch, pretrained, cache_dir, quick=quick)
+    seed_everything(seed)                    # the method's initialisation draws from the global RNG
+    result = train(build_method(method, backbone, [t.name for t in tasks], **(settings or {})), tasks, config)
+    rows = [dict(experiment="train", method=method, task="classification", domain=t.name, seed=seed, **evaluate(result.model, t))
+            for t in tasks]
+    save_trainable(result.model, out / "trainable.safetensors")
+    write_results(rows, out)
+    return pd.DataFrame(rows)

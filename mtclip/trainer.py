@@ -27,7 +27,8 @@ from .metrics import classification_metrics, retrieval_metrics, regression_metri
 # %% auto 0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig', 'backbone_key', 'FeatureCache', 'RegressionHead',
            'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted', 'run_identity',
-           'Checkpoints', 'predict', 'evaluate', 'save_trainable', 'load_trainable', 'load_trained']
+           'check_checkpoint_dir', 'Checkpoints', 'predict', 'evaluate', 'save_trainable', 'load_trainable',
+           'load_trained']
 
 # %% ../nbs/08b_trainer.ipynb
 OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional")
@@ -447,6 +448,15 @@ def run_identity(method: Method, tasks: list[Task], config: TrainConfig) -> dict
 
 _NOT_IDENTITY = ("progress", "resume", "checkpoint_dir", "checkpoint_every", "device")
 
+def check_checkpoint_dir(folder: str | Path, resume: bool) -> bool:
+    "Whether `folder` holds a checkpoint to resume; an error if it does and `resume` is off. Drops saves a kill cut short."
+    path = Path(folder) / "checkpoint.safetensors"
+    for stale in path.parent.glob(f".{path.name}.*.tmp"): stale.unlink()
+    if path.is_file() and not resume:
+        raise MtclipError(f"{path} exists: continue that run with resume=True (mtclip train --resume), "
+                          "or give a new checkpoint_dir (delete the old one to start over)")
+    return path.is_file()
+
 class Checkpoints:
     "`checkpoint_dir/checkpoint.safetensors`: the whole loop state (`mtclip.checkpoint`), replaced atomically."
     def __init__(self, folder: str | Path, identity: dict):
@@ -454,10 +464,7 @@ class Checkpoints:
 
     def check_start(self, resume: bool):
         "Refuse to overwrite a checkpoint unless resuming, and to resume a different run."
-        if not self.path.is_file(): return
-        if not resume:
-            raise MtclipError(f"{self.path} exists: continue that run with resume=True (mtclip train --resume), "
-                              "or give a new checkpoint_dir (delete the old one to start over)")
+        if not check_checkpoint_dir(self.path.parent, resume): return
         _, meta = read_checkpoint(self.path)
         diff = run_differences(meta["identity"], self.identity)
         if diff:

@@ -1,5 +1,6 @@
 """The `mtclip` command: parameter counts, dataset checks, and one clear error line (exit 2) for bad input."""
 import json
+import re
 
 import pytest
 
@@ -7,9 +8,12 @@ from conftest import mtclip
 from mtclip import fakes
 
 
+PROGRESS_BAR = re.compile(r"^\s*$|\d+/\d+ \[|(it|s)/(s|it)\]")   # tqdm's redrawn lines (cleared on a terminal)
+
+
 def one_error_line(done, *needles):
     assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
+    lines = [l for l in done.stderr.strip().splitlines() if not PROGRESS_BAR.search(l)]
     assert len(lines) == 1, done.stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
