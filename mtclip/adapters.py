@@ -21,6 +21,7 @@ class BottleneckAdapter(nn.Module):
     def __init__(self, dim: int, bottleneck: int):
         super().__init__()
         if not (isinstance(bottleneck, int) and 0 < bottleneck): raise MtclipError(f"bottleneck={bottleneck!r}: give a positive integer (r << d={dim})")
+        if bottleneck > dim: raise MtclipError(f"bottleneck={bottleneck} is wider than the feature it adapts (d={dim}): an adapter compresses, use r < d (default d // 32 = {max(1, dim // 32)})")
         self.down = nn.Linear(dim, bottleneck)
         self.up = nn.Linear(bottleneck, dim)
         nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)

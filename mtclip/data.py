@@ -363,21 +363,24 @@ def check_images(records: RecordSet, skip_bad: bool = False, progress: bool = Tr
     "Decode every image file of `records`; a bad one is an error, or with `skip_bad` left out and noted in `skipped`."
     from tqdm.auto import tqdm
     bad, keep = BadSamples(skip_bad), []
-    for r in tqdm(records.records, desc="check images", disable=not progress, leave=False):
-        if r.index is not None: keep.append(r); continue        # a row of an array file, checked by its reader
-        try: st = os.stat(r.path)
-        except OSError: bad(r.path, "image not found; was the data set moved after its records were read?"); continue
-        key = (r.path, st.st_size, st.st_mtime_ns)
-        if key not in _CHECKED:
-            try:
-                with Image.open(r.path) as im:
-                    im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
-                    im.load()
-            except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-                bad(r.path, f"cannot decode the image ({type(e).__name__}: {e}); re-download or delete it"); continue
-            _CHECKED.add(key)
-        keep.append(r)
+    with tqdm(records.records, desc="check images", disable=not progress, leave=False) as bar:   # cleared before an error prints
+        for r in bar: _check_image(r, bad, keep)
     return bad.done(replace(records, records=keep))
+
+def _check_image(r: Record, bad: BadSamples, keep: list):
+    if r.index is not None: keep.append(r); return          # a row of an array file, checked by its reader
+    try: st = os.stat(r.path)
+    except OSError: return bad(r.path, "image not found; was the data set moved after its records were read?")
+    key = (r.path, st.st_size, st.st_mtime_ns)
+    if key not in _CHECKED:
+        try:
+            with Image.open(r.path) as im:
+                im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+            return bad(r.path, f"cannot decode the image ({type(e).__name__}: {e}); re-download or delete it")
+        _CHECKED.add(key)
+    keep.append(r)
 
 # %% ../nbs/02_data.ipynb
 def few_shot(records: RecordSet | Iterable[Record], shots: int | None = None, fraction: float | None = None,

@@ -20,21 +20,21 @@ __all__ = ['JointPrompt', 'MLPPrompt', 'JointPromptsConfig', 'MLPPromptsConfig',
 # %% ../nbs/16_prompt_baselines.ipynb
 class JointPrompt(nn.Module):
     "Independent text prompts [J, b, d_l] and visual prompts [J, b, d_v] (Fig. 5a)."
-    def __init__(self, depth, b, d_l, d_v, init_std=0.02):
+    def __init__(self, depth, b, d_l, d_v, init_std=0.02, text_depth=None, vision_depth=None):
         super().__init__()
-        self.text = nn.Parameter(torch.randn(depth, b, d_l) * init_std)
-        self.image = nn.Parameter(torch.randn(depth, b, d_v) * init_std)
+        self.text = nn.Parameter(torch.randn(text_depth or depth, b, d_l) * init_std)
+        self.image = nn.Parameter(torch.randn(vision_depth or depth, b, d_v) * init_std)
 
     def text_prompts(self) -> torch.Tensor: return self.text
     def image_prompts(self) -> torch.Tensor: return self.image
 
 class MLPPrompt(nn.Module):
     "A source prompt [J, b, n] per layer, mapped to text and visual prompts by one Linear each per layer (Fig. 5b)."
-    def __init__(self, depth, b, n, d_l, d_v, init_std=0.02):
+    def __init__(self, depth, b, n, d_l, d_v, init_std=0.02, text_depth=None, vision_depth=None):
         super().__init__()
         self.source = nn.Parameter(torch.randn(depth, b, n) * init_std)
-        self.to_text = nn.ModuleList([nn.Linear(n, d_l) for _ in range(depth)])
-        self.to_image = nn.ModuleList([nn.Linear(n, d_v) for _ in range(depth)])
+        self.to_text = nn.ModuleList([nn.Linear(n, d_l) for _ in range(text_depth or depth)])
+        self.to_image = nn.ModuleList([nn.Linear(n, d_v) for _ in range(vision_depth or depth)])
 
     def text_prompts(self) -> torch.Tensor: return torch.stack([f(p) for f, p in zip(self.to_text, self.source)])
     def image_prompts(self) -> torch.Tensor: return torch.stack([f(p) for f, p in zip(self.to_image, self.source)])
@@ -59,13 +59,15 @@ class _SwappedUnits(MmAP):
 class JointPrompts(_SwappedUnits):
     "Fig. 5a: text and visual prompts learned independently and trained jointly, group-shared + task-specific."
     config_class = JointPromptsConfig
-    def make_unit(self, config): return JointPrompt(self.depth, config.b, self.text_width, self.vision_width, config.init_std)
+    def make_unit(self, config): return JointPrompt(self.depth, config.b, self.text_width, self.vision_width, config.init_std,
+                                                    self.text_depth, self.vision_depth)
 
 @register_method("mlp-prompts")
 class MLPPrompts(_SwappedUnits):
     "Fig. 5b: text and visual prompts generated from a source prompt by two MLP (Linear) layers, group-shared + task-specific."
     config_class = MLPPromptsConfig
-    def make_unit(self, config): return MLPPrompt(self.depth, config.b, self.n, self.text_width, self.vision_width, config.init_std)
+    def make_unit(self, config): return MLPPrompt(self.depth, config.b, self.n, self.text_width, self.vision_width, config.init_std,
+                                                  self.text_depth, self.vision_depth)
 
 def joint_prompt_count(depth, b, d_l, d_v, units=1) -> int: return units * depth * b * (d_l + d_v)
 def mlp_prompt_count(depth, b, n, d_l, d_v, units=1) -> int: return units * depth * (b * n + n * d_l + d_l + n * d_v + d_v)

@@ -60,6 +60,15 @@ def _depth(depth: int, *layers: int) -> int:
     if depth < 1: raise MtclipError(f"depth={depth}: prompts need at least 1 layer")
     return min(depth, *layers)    # capped at the encoder's layer count (12 for ViT-B/16, 2-4 for the tiny archs)
 
+def _tower_depths(method, depth: int) -> tuple[int, int, int]:
+    """(layers with prompt parameters, prompted text layers, prompted vision layers) for the two-tower methods:
+    each encoder gets prompts in its first `depth` layers, capped at its own layer count. With towers of equal
+    depth (ViT-B/16: 12 and 12) this is `depth` everywhere; with a shallower text tower (the embedded CLIP: 2
+    text, 4 vision layers) the deeper vision layers are prompted too, from their own (source / text) parameters,
+    as VPT prompts them, instead of capping both towers at the shallower one."""
+    J = _depth(depth, max(method.text_layers, method.vision_layers))
+    return J, min(J, method.text_layers), min(J, method.vision_layers)
+
 def _positive(**values):
     for name, v in values.items():
         if not isinstance(v, int) or v < 1: raise MtclipError(f"{name}={v!r}: use a positive integer")
@@ -122,7 +131,7 @@ class VPT(PromptMethod):
 # %% ../nbs/14_prompt_methods.ipynb
 @dataclass
 class MaPLeConfig(MethodConfig):
-    "MaPLe: `n_ctx` text prompts in each of `depth` layers, coupled to visual prompts by Linear(d_l, d_v) per layer. n_ctx=12, depth=12 gives the paper's MaPLe-MT 4.8 M (MaPLe's own n_ctx=2, depth=9: 3.56 M)."
+    "MaPLe: `n_ctx` text prompts in each of `depth` layers (of each encoder), coupled to visual prompts by Linear(d_l, d_v) per layer. n_ctx=12, depth=12 gives the paper's MaPLe-MT 4.8 M (MaPLe's own n_ctx=2, depth=9: 3.56 M)."
     n_ctx: int = 12
     depth: int = 12
     init_std: float = 0.02
@@ -133,13 +142,14 @@ class MaPLeConfig(MethodConfig):
 
 class MaPLePrompt(nn.Module):
     "One MaPLe parameter set: text prompts [J, n_ctx, d_l] and J coupling maps d_l -> d_v."
-    def __init__(self, depth, n_ctx, d_l, d_v, init_std=0.02):
+    def __init__(self, depth, n_ctx, d_l, d_v, init_std=0.02, text_depth=None, vision_depth=None):
         super().__init__()
+        self.text_depth, self.vision_depth = text_depth or depth, vision_depth or depth
         self.text = nn.Parameter(torch.randn(depth, n_ctx, d_l) * init_std)
-        self.couplers = nn.ModuleList([nn.Linear(d_l, d_v) for _ in range(depth)])
+        self.couplers = nn.ModuleList([nn.Linear(d_l, d_v) for _ in range(self.vision_depth)])
 
-    def text_prompts(self): return list(self.text.unbind(0))
-    def image_prompts(self): return [f(p) for f, p in zip(self.couplers, self.text.unbind(0))]
+    def text_prompts(self): return list(self.text[:self.text_depth].unbind(0))
+    def image_prompts(self): return [f(p) for f, p in zip(self.couplers, self.text[:self.vision_depth].unbind(0))]
 
 @register_method("maple")
 class MaPLe(PromptMethod):
@@ -148,9 +158,10 @@ class MaPLe(PromptMethod):
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.depth = _depth(config.depth, self.text_layers, self.vision_layers)
+        self.depth, self.text_depth, self.vision_depth = _tower_depths(self, config.depth)
         self.prompts = nn.ModuleDict({s: MaPLePrompt(self.depth, config.n_ctx, self.text_width, self.vision_width,
-                                                     config.init_std) for s in self.slot_names})
+                                                     config.init_std, self.text_depth, self.vision_depth)
+                                      for s in self.slot_names})
 
     def text_prompts(self, task): return self.prompts[self.slot(task)].text_prompts()
     def image_prompts(self, task): return self.prompts[self.slot(task)].image_prompts()
@@ -174,7 +185,7 @@ class MmAPConfig(MethodConfig):
     b: int = 12                       # prompt length (tokens per MmAP and layer)
     m: int = 6                        # source prompt rows
     n: int | None = None              # source prompt columns; None: gcd(d_l, d_v)
-    depth: int = 12                   # prompted layers in each encoder (capped at the encoders' layer counts)
+    depth: int = 12                   # prompted layers in each encoder (capped at each encoder's layer count)
     parts: tuple = MMAP_PARTS         # which MmAPs exist: group-shared, task-specific, or both
     grouping: str | None = "gradient" # how groups are made: gradient | random | one-group | None
     groups: list | None = None        # the partition (lists of task names or indices), e.g. from grouping.best_partition
@@ -200,19 +211,25 @@ class MmAPConfig(MethodConfig):
             raise MtclipError(f"m={self.m} must divide the prompt length b={self.b} (M is b/m x d/n)")
 
 class MmAPPrompt(nn.Module):
-    "One MmAP over `depth` layers: source prompts P_s [J, m, n], scaling matrices M_l [J, b/m, d_l/n], M_v [J, b/m, d_v/n]."
-    def __init__(self, depth, b, m, n, d_l, d_v, init_std=0.02):
+    """One MmAP over `depth` layers: source prompts P_s [J, m, n], scaling matrices M_l [J_l, b/m, d_l/n], M_v [J_v, b/m, d_v/n].
+    J_l = `text_depth`, J_v = `vision_depth` (default `depth`): an encoder shallower than `depth` has fewer M's."""
+    def __init__(self, depth, b, m, n, d_l, d_v, init_std=0.02, text_depth=None, vision_depth=None):
         super().__init__()
-        self.source = nn.Parameter(torch.randn(depth, m, n) * init_std)          # P_s^k
-        self.scale_text = nn.Parameter(torch.randn(depth, b // m, d_l // n))     # M_l^k
-        self.scale_image = nn.Parameter(torch.randn(depth, b // m, d_v // n))    # M_v^k
+        text_depth, vision_depth = text_depth or depth, vision_depth or depth
+        self.source = nn.Parameter(torch.randn(depth, m, n) * init_std)                # P_s^k
+        self.scale_text = nn.Parameter(torch.randn(text_depth, b // m, d_l // n))      # M_l^k
+        self.scale_image = nn.Parameter(torch.randn(vision_depth, b // m, d_v // n))   # M_v^k
 
-    def text_prompts(self) -> torch.Tensor: return kron(self.scale_text, self.source)    # [J, b, d_l], eq. 6
-    def image_prompts(self) -> torch.Tensor: return kron(self.scale_image, self.source)  # [J, b, d_v], eq. 7
+    def text_prompts(self) -> torch.Tensor:    # [J_l, b, d_l], eq. 6
+        return kron(self.scale_text, self.source[:len(self.scale_text)])
+    def image_prompts(self) -> torch.Tensor:   # [J_v, b, d_v], eq. 7
+        return kron(self.scale_image, self.source[:len(self.scale_image)])
 
-def mmap_parameter_count(depth: int, b: int, m: int, n: int, d_l: int, d_v: int, units: int = 1) -> int:
-    "Trainable parameters of `units` MmAPs: units * depth * (m n + (b/m)(d_l/n) + (b/m)(d_v/n))."
-    return units * depth * (m * n + (b // m) * (d_l // n) + (b // m) * (d_v // n))
+def mmap_parameter_count(depth: int, b: int, m: int, n: int, d_l: int, d_v: int, units: int = 1,
+                         text_depth: int | None = None, vision_depth: int | None = None) -> int:
+    "Trainable parameters of `units` MmAPs: units * (depth m n + J_l (b/m)(d_l/n) + J_v (b/m)(d_v/n)); J_l = J_v = depth by default."
+    text_depth, vision_depth = text_depth or depth, vision_depth or depth
+    return units * (depth * m * n + text_depth * (b // m) * (d_l // n) + vision_depth * (b // m) * (d_v // n))
 
 @register_method("mmap")
 class MmAP(PromptMethod):
@@ -227,9 +244,9 @@ class MmAP(PromptMethod):
             raise MtclipError(f"n={n} must divide both token widths d_l={d_l} and d_v={d_v} (M is b/m x d/n); "
                               f"try n={math.gcd(d_l, d_v)} or a divisor of it")
         self.n = n
-        self.depth = _depth(config.depth, self.text_layers, self.vision_layers)
+        self.depth, self.text_depth, self.vision_depth = _tower_depths(self, config.depth)
         self.groups, self.groups_pending = self._make_groups(config)
-        unit = lambda: MmAPPrompt(self.depth, config.b, config.m, n, d_l, d_v, config.init_std)
+        unit = lambda: MmAPPrompt(self.depth, config.b, config.m, n, d_l, d_v, config.init_std, self.text_depth, self.vision_depth)
         self.group_prompts = nn.ModuleDict({f"group{g}": unit() for g in range(len(self.groups))}
                                            if "group-shared" in config.parts else {})
         self.task_prompts = nn.ModuleDict({f"task{i}": unit() for i in range(len(self.tasks))}
@@ -260,10 +277,10 @@ class MmAP(PromptMethod):
         return out + ([self.task_prompts[f"task{self.tasks.index(task)}"]] if len(self.task_prompts) else [])
 
     def text_prompts(self, task):
-        return list(torch.cat([u.text_prompts() for u in self.units(task)], dim=1).unbind(0))
+        return list(torch.cat([u.text_prompts()[:self.text_depth] for u in self.units(task)], dim=1).unbind(0))
 
     def image_prompts(self, task):
-        return list(torch.cat([u.image_prompts() for u in self.units(task)], dim=1).unbind(0))
+        return list(torch.cat([u.image_prompts()[:self.vision_depth] for u in self.units(task)], dim=1).unbind(0))
 
 # %% ../nbs/14_prompt_methods.ipynb
 class _Tower(nn.Module):

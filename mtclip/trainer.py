@@ -383,30 +383,33 @@ class Loop:
                     running=self.running, seconds=self.seconds)
 
     def run(self, stop: dict):
-        config, bar = self.config, tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress)
-        while self.epoch < config.epochs:
-            self.g.set_state(self.epoch_rng)
-            plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
-            if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
-            t0 = time.time()
-            for task, idx in plan[self.position:]:
-                self._step(task, idx)
-                bar.update(1)
-                if bar.n % 10 == 0 or bar.n == self.total:
-                    bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
-                if stop:
-                    self.seconds += time.time() - t0
-                    self._interrupt(stop["signal"], bar)
-                if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 and self.position < len(plan):
-                    self.seconds += time.time() - t0; t0 = time.time()
-                    self.ckpt.save(self)
-            self.seconds += time.time() - t0
-            self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
-                               lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
-            self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
-            self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
-            if self.ckpt: self.ckpt.save(self)
-        bar.close()
+        with tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress) as bar:  # closed before any error prints
+            while self.epoch < self.config.epochs: self._epoch(stop, bar)
+
+    def _epoch(self, stop: dict, bar):
+        "One epoch (or what is left of it after a resume), then its history rows and a checkpoint."
+        config = self.config
+        self.g.set_state(self.epoch_rng)
+        plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
+        if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
+        t0 = time.time()
+        for task, idx in plan[self.position:]:
+            self._step(task, idx)
+            bar.update(1)
+            if bar.n % 10 == 0 or bar.n == self.total:
+                bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
+            if stop:
+                self.seconds += time.time() - t0
+                self._interrupt(stop["signal"])
+            if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 and self.position < len(plan):
+                self.seconds += time.time() - t0; t0 = time.time()
+                self.ckpt.save(self)
+        self.seconds += time.time() - t0
+        self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
+                           lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
+        self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
+        self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
+        if self.ckpt: self.ckpt.save(self)
 
     def _step(self, task: str, idx: torch.Tensor):
         loss = self.model.task_loss(task, idx)
@@ -425,8 +428,7 @@ class Loop:
         raise MtclipError(f"training stopped at step {self.step + 1} (epoch {self.epoch + 1}): {what}; {kept}; "
                           f"lower lr (now {self.config.lr}) or check task {task!r}'s data")
 
-    def _interrupt(self, name: str, bar):
-        bar.close()
+    def _interrupt(self, name: str):
         self.ckpt.save(self)
         raise TrainingInterrupted(f"{name} at step {self.step} of {self.total}: checkpoint saved to {self.ckpt.path}; "
                                   "continue with resume=True (mtclip train ... --resume)", name)
