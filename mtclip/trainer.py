@@ -348,8 +348,11 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     encode_seconds = time.time() - start
     params = [p for p in model.parameters() if p.requires_grad]
     if not params: raise MtclipError(f"method {getattr(method, 'method_name', '?')!r} has nothing to train on these tasks")
-    if config.optimizer == "adamw": opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
-    else: opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
+    # AdamW's fused (one kernel for all parameters) update: on the cache's tiny steps the per-tensor optimiser
+    # dispatch of `foreach` was as long as forward and backward together (measured: 75 ms vs 13 ms an epoch).
+    fused = dict(fused=True) if all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params) else dict(foreach=True)
+    if config.optimizer == "adamw": opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, **fused)
+    else: opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)  # fused SGD fails on parameters a step leaves without gradient
     sizes = {t.name: len(t.train) for t in tasks}
     per_epoch = len(_batch_plan(sizes, config.batch_size, "round-robin", torch.Generator().manual_seed(0)))
     total = per_epoch * config.epochs
