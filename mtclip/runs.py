@@ -139,7 +139,8 @@ def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str 
     try:
         pm.execute_notebook(str(path), str(out_nb), parameters=params, kernel_name=kernel,
                             language=_language(nbformat.read(path, as_version=4)),
-                            progress_bar=progress, cwd=str(path.parent))
+                            progress_bar=progress, cwd=str(path.parent),
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])   # not the kernel's start-up chatter in every run
     except Exception as e:
         err = _error_line(e)
         where = f" in cell {e.exec_count}" if isinstance(e, PapermillExecutionError) else ""
