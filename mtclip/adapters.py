@@ -13,7 +13,7 @@ from .methods import Method, MethodConfig, register_method
 
 # %% auto 0
 __all__ = ['BottleneckAdapter', 'ResidualRatioAdapter', 'MTAdapterConfig', 'CLIPAdapterConfig', 'MultiTaskCLIPAdapter',
-           'CLIPAdapter']
+           'CLIPAdapter', 'budget_bottleneck']
 
 # %% ../nbs/08_adapters.ipynb
 class BottleneckAdapter(nn.Module):
@@ -107,3 +107,17 @@ class CLIPAdapter(_PostEncoderAdapters):
         self.image_adapters = nn.ModuleDict({k: ResidualRatioAdapter(d, config.reduction, config.ratio) for k in self._keys()})
         self.text_adapters = None
         self.to(_device_of(self.clip))
+
+# %% ../nbs/08_adapters.ipynb
+def budget_bottleneck(dim: int, clip_parameters: int, n_adapters: int, budget: float = 0.002, extra: int = 0) -> int:
+    "Largest r with n_adapters * (2*dim*r + r + dim) + extra < budget * clip_parameters (bottleneck adapters of width dim)."
+    if not (isinstance(n_adapters, int) and n_adapters > 0): raise MtclipError(f"n_adapters={n_adapters!r}: give a positive integer")
+    if not 0 < budget: raise MtclipError(f"budget={budget}: give the parameter budget as a fraction of CLIP's parameters, e.g. 0.002")
+    limit = budget * clip_parameters - extra
+    r = int((limit / n_adapters - dim) // (2 * dim + 1))
+    while r > 0 and n_adapters * (2 * dim * r + r + dim) >= limit: r -= 1   # strictly under
+    if r < 1:
+        raise MtclipError(f"a budget of {100 * budget:g}% of {clip_parameters:,} parameters cannot hold {n_adapters} adapter(s) of width {dim} "
+                          f"(each needs at least {2 * dim + 1 + dim:,} with r = 1{f', plus {extra:,} for heads' if extra else ''}); "
+                          "share adapters (sharing='multi-task'), adapt one side only, or raise the budget")
+    return min(r, dim)

@@ -25,7 +25,8 @@ def test_params_clip_adapter_is_the_mmap_papers_figure(capsys):
 
 def test_mt_clip_adapter_notebook_rows(tmp_path, fast):
     out = tmp_path / "mtca"
-    mtclip("run", "mt_clip_adapter", "--out", out, *fast, "-p", "epochs", "2")
+    # the 60k-parameter test CLIP cannot hold 6 per-task adapters in 0.2% (that refusal is tested in 08_adapters); 2% can
+    mtclip("run", "mt_clip_adapter", "--out", out, *fast, "-p", "epochs", "2", "-p", "budget", "0.02")
     rows = pd.DataFrame(json.loads((out / "results.json").read_text()))
     joint = rows[rows.setting == "joint"]
     domains = {"Photo", "Clipart", "Sketch", "Neon"}
@@ -38,7 +39,7 @@ def test_mt_clip_adapter_notebook_rows(tmp_path, fast):
     held = rows[rows.setting == "held-out"]
     assert set(held.method) == {"zero-shot", "mt-adapter"} and set(held.domain) == {"Photo"}
     ours = joint[joint.method == "mt-adapter"]
-    assert (ours.trainable > 0).all() and (ours.trainable_percent < 100).all()
+    assert (ours.trainable > 0).all() and (ours.trainable_percent < 2).all()
     assert (out / "mt-adapter.safetensors").is_file() and (out / "mt-adapter.json").is_file()
     assert (out / "accuracy.png").is_file() and (out / "MAE.png").is_file()
 
