@@ -10,11 +10,14 @@ import pandas as pd
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'SUMMARY_PLOTS', 'summary_plots', 'demo_entry', 'run_demo']
+__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'QUICK_PARAMS', 'SUMMARY_PLOTS', 'summary_plots', 'demo_entry',
+           'run_demo']
 
 # %% ../nbs/12_demo.ipynb
-DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter"]   # notebooks in nbs/experiments, run over DEMO_SEEDS
+DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter",   # notebooks in nbs/experiments, run over DEMO_SEEDS
+                    ("mmap_methods", {"method": ["clip-adapter", "mmap"]})]   # MmAP and the best baseline of its Table 1
 DEMO_SEEDS, QUICK_SEEDS = [0, 1, 2], [0]
+QUICK_PARAMS = {"mmap_methods": {"epochs": 1}}   # --quick: what keeps an experiment a smoke test (per notebook)
 
 
 SUMMARY_PLOTS = [("classification", "accuracy"), ("retrieval", "P@5"), ("regression", "MAE")]
@@ -62,7 +65,7 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: li
     for entry in experiments:
         name, grid, params = demo_entry(entry)
         table = sweep(experiment_notebook(name), out / name, grid=grid, seeds=QUICK_SEEDS if quick else DEMO_SEEDS,
-                      base={"quick": quick, **params})
+                      base={"quick": quick, **params, **(QUICK_PARAMS.get(name, {}) if quick else {})})
         failed = table[table["status"] == "failed"]
         if len(failed): print(f"    {len(failed)} {name} run(s) failed: see {out / name / 'sweep.csv'}")
     _stage(4, 4, "collect: one table (mean ± std over seeds) and its plots")

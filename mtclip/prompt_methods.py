@@ -189,7 +189,7 @@ class MmAPConfig(MethodConfig):
     parts: tuple = MMAP_PARTS         # which MmAPs exist: group-shared, task-specific, or both
     grouping: str | None = "gradient" # how groups are made: gradient | random | one-group | None
     groups: list | None = None        # the partition (lists of task names or indices), e.g. from grouping.best_partition
-    n_groups: int = 3                 # groups for grouping="random", and the placeholder count for "gradient" without groups
+    n_groups: int = 3                 # groups for grouping="random", the placeholder count for "gradient" without groups, and the group count the experiments' gradient grouping partitions into
     seed: int = 0                     # seed of the random grouping
     init_std: float = 0.02
 

@@ -25,8 +25,8 @@ def test_mmap_methods_runs_and_tables_render(tmp_path, tiny):
     assert rows.accuracy.between(0, 1).all() and rows.f1.notna().all()
     groups = json.loads(rows.groups.iloc[0])
     assert sorted(sum(groups, [])) == sorted(DOMAINS)
-    # 2 prompt tokens per MmAP and layer, m=2, n=8 on width 32, 2 layers: (groups + 4 tasks) x 2 x (2*8 + 1*4 + 1*4)
-    assert rows.trainable.nunique() == 1 and rows.trainable.iloc[0] == (len(groups) + 4) * 2 * (16 + 4 + 4)
+    # 2 prompt tokens per MmAP and layer, m=2, n=16 on width 32, 2 layers: (groups + 4 tasks) x 2 x (2*16 + 1*2 + 1*2)
+    assert rows.trainable.nunique() == 1 and rows.trainable.iloc[0] == (len(groups) + 4) * 2 * (32 + 2 + 2)
     for name in ("affinity.png", "accuracy.png", "trainable.safetensors", "trainable.json"):
         assert (sweep / "mmap" / name).stat().st_size > 100, name
     # the zero-shot column, then the Table 1 / Fig. 1 analogues from the collected runs
