@@ -380,6 +380,8 @@ class Loop:
         self.rows, self.losses, self.running, self.seconds = [], {t: [] for t in sizes}, {}, 0.0
         self.epoch_rng = g.get_state()                  # the data generator at the start of this epoch
         self.resumed_at: int | None = None
+        self.last_task = "?"                            # the task of the last step (named if parameters diverge)
+        self._rng_after_plan = None                     # a mid-epoch resume: the RNG states to put back after redrawing the plan
 
     def position_state(self) -> dict:
         return dict(epoch=self.epoch, position=self.position, step=self.step, rows=self.rows, losses=self.losses,
@@ -477,10 +479,10 @@ class Checkpoints:
                               f"{'; ...' if len(diff) > 6 else ''}); use the same settings, or a new checkpoint_dir")
 
     def save(self, loop: Loop):
-        bad = [n for n, t in _trainable_state(loop.model).items() if t.is_floating_point() and not torch.isfinite(t).all()]
-        if bad: loop._diverged(f"parameters {bad[:3]} are not finite after the step of task {getattr(loop, 'last_task', '?')!r}",
-                               getattr(loop, "last_task", "?"))
-        tensors = {f"param.{n}": t for n, t in _trainable_state(loop.model).items()}
+        state = _trainable_state(loop.model)
+        bad = [n for n, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+        if bad: loop._diverged(f"parameters {bad[:3]} are not finite after the step of task {loop.last_task!r}", loop.last_task)
+        tensors = {f"param.{n}": t for n, t in state.items()}
         opt_t, opt_meta = optimizer_tensors(loop.opt)
         rng_t, rng_meta = rng_tensors(data=loop.g)
         meta = dict(identity=self.identity, loop=loop.position_state(), optimizer=opt_meta,
