@@ -47,6 +47,11 @@ class WordTokenizer:
     def encode(self, text: str) -> list[int]:
         return [self.ids.get(w, self.UNK) for w in self.words(text)]
 
+    def unknown_words(self, texts: str | list[str]) -> list[str]:
+        "The words of `texts` outside the vocabulary (each becomes the unknown token), sorted."
+        texts = [texts] if isinstance(texts, str) else texts
+        return sorted({w for t in texts for w in self.words(t) if w not in self.ids})
+
     def __call__(self, texts: str | list[str], context_length: int | None = None) -> torch.LongTensor:
         texts = [texts] if isinstance(texts, str) else list(texts)
         n = context_length or self.context_length
@@ -104,7 +109,7 @@ def resolve_pretrained(arch: str, tag: str, cache_dir: str | os.PathLike | None 
         tags = open_clip.list_pretrained_tags_by_model(arch)
         raise MtclipError(f"pretrained={tag!r} is neither a file nor a known tag of {arch}; known tags: {tags or 'none'}")
     offline = offline if offline is not None else os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
-    cache_dir = str(cache_dir) if cache_dir else None
+    cache_dir = str(Path(cache_dir).expanduser()) if cache_dir else None
     if cfg.get("hf_hub"):
         from huggingface_hub import hf_hub_download
         repo, names = _hub_candidates(cfg["hf_hub"])

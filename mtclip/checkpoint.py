@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_checkpoint.ipynb 3
 from __future__ import annotations
-import json, os, random
+import hashlib, json, os, random
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,16 +17,27 @@ __all__ = ['FORMAT', 'save_checkpoint', 'read_checkpoint', 'optimizer_tensors', 
            'load_rng_tensors', 'run_differences']
 
 # %% ../nbs/08a_checkpoint.ipynb
-FORMAT = "mtclip-checkpoint/1"
+FORMAT = "mtclip-checkpoint/2"     # 2: a SHA-256 of every tensor's bytes and of the metadata in the header
+
+def _checksum(tensors: dict[str, torch.Tensor], meta_json: str) -> str:
+    "SHA-256 over each tensor's name, dtype, shape and bytes (in name order), then the metadata's JSON text."
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k].detach().cpu().contiguous()
+        h.update(f"{k}|{t.dtype}|{list(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    h.update(meta_json.encode())
+    return h.hexdigest()
 
 def save_checkpoint(path: str | os.PathLike, tensors: dict[str, torch.Tensor], meta: dict) -> Path:
-    "Write `tensors` and JSON-able `meta` to one safetensors file, atomically (temp file, fsync, rename)."
+    "Write `tensors` and JSON-able `meta` to one safetensors file, atomically (temp file, fsync, rename), with a checksum."
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    header = {"format": FORMAT, "meta": json.dumps(meta)}
+    meta_json = json.dumps(meta)
+    header = {"format": FORMAT, "meta": meta_json, "sha256": _checksum(tensors, meta_json)}
     return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict]:
-    "The tensors and metadata of a `save_checkpoint` file; a clear error for anything else."
+    "The tensors and metadata of a `save_checkpoint` file, checksum verified; a clear error for anything else."
     path = Path(path)
     if not path.is_file(): raise MtclipError(f"checkpoint {path} does not exist")
     try:
@@ -38,7 +49,12 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
                           "it may be truncated: delete it to start over") from None
     if header.get("format") != FORMAT:
         raise MtclipError(f"{path} is not an mtclip checkpoint (format {header.get('format')!r}, expected {FORMAT!r})")
-    return tensors, json.loads(header["meta"])
+    if header.get("sha256") != _checksum(tensors, header.get("meta", "")):
+        raise MtclipError(f"checkpoint {path} is corrupt: its contents do not match the checksum written with it (a changed "
+                          "bit on disk or in a copy); restore an intact copy, or delete it to start over")
+    try: return tensors, json.loads(header["meta"])
+    except (KeyError, ValueError):
+        raise MtclipError(f"checkpoint {path} has unreadable metadata; delete it to start over") from None
 
 # %% ../nbs/08a_checkpoint.ipynb
 def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:

@@ -35,7 +35,7 @@ def cmd_run(args):
     print(f"executed notebook: {out}")
 
 def cmd_sweep(args):
-    from mtclip.runs import sweep
+    from mtclip.runs import sweep, counts_line
     grid = {}
     for item in args.grid or []:
         name, _, values = item.partition("=")
@@ -43,12 +43,18 @@ def cmd_sweep(args):
         grid[name] = values.split(",")
     table = sweep(experiment_notebook(args.notebook), args.out, grid, args.seeds, base=_params(args.p))
     print(table.to_string(index=False))
-    failed = (table["status"] == "failed").sum() if "status" in table else 0
-    print(f"{len(table) - failed} runs ok, {failed} failed; table: {Path(args.out) / 'sweep.csv'}")
+    counts = table.attrs["counts"]
+    failed = counts["failed"]
+    print(f"{counts_line(counts)}; table: {Path(args.out) / 'sweep.csv'}")
+    if failed:                  # scripts and make must see it: exit 1 (2 is for bad input)
+        print(f"mtclip sweep: {failed} of {len(table)} run(s) failed; each executed notebook keeps its error "
+              f"(see {Path(args.out) / 'sweep.csv'})", file=sys.stderr)
+        return 1
 
 def cmd_collect(args):
-    from mtclip.runs import write_collected
+    from mtclip.runs import write_collected, run_counts, counts_line
     for path in write_collected(args.dir): print(path)
+    print(counts_line(run_counts(args.dir)))
 
 def cmd_params(args):
     from mtclip.methods import method_parameters
@@ -59,9 +65,13 @@ def cmd_params(args):
 
 def cmd_data(args):
     from mtclip.experiment import load_dataset
+    from mtclip.data import check_images
     records = load_dataset(args.dataset, args.root, split=args.split)
     print(records)
     print(records.summary().to_string())
+    if args.check:
+        check_images(records)
+        print(f"decoded all {len(records)} images: none is truncated or unreadable")
 
 TRAIN_FLAGS = (("epochs", int), ("batch_size", int), ("lr", float), ("optimizer", str), ("weight_decay", float),
                ("warmup", float), ("templates", str))     # TrainConfig fields `mtclip train` sets by flag
@@ -112,7 +122,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--skip-bad", action="store_true", help="leave out bad samples (listed in OUT/skipped.csv) instead of stopping")
     t.add_argument("--dataset", default="embedded"); t.add_argument("--root")
     t.add_argument("--arch", default="mtclip-tiny-vit"); t.add_argument("--pretrained", default="embedded")
-    t.add_argument("--cache-dir"); t.add_argument("--shots", type=int, default=16); t.add_argument("--fraction", type=float)
+    t.add_argument("--cache-dir"); t.add_argument("--shots", type=int, help="training images per class and domain (default 16)")
+    t.add_argument("--fraction", type=float, help="or a fraction of each class and domain (e.g. 0.1), instead of --shots")
     t.add_argument("--seed", type=int, default=0); t.add_argument("--quick", action="store_true")
     t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a method setting, e.g. -s bottleneck 8")
     for name, kind in TRAIN_FLAGS:
@@ -125,19 +136,23 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("data", help="read a dataset in its release's on-disk format and summarise it (checks your copy)")
     s.add_argument("dataset", help="office-home | minidomainnet | cifar100 | folder | csv | embedded")
     s.add_argument("root", nargs="?", help="the dataset's folder (or CSV file)")
-    s.add_argument("--split", default="test")
+    s.add_argument("--split", choices=("train", "test"), help="one split of a release that has them (default: all)")
+    s.add_argument("--check", action="store_true", help="also decode every image (finds truncated or unreadable files)")
     s.set_defaults(func=cmd_data)
     return p
 
 def main(argv: list[str] | None = None) -> int:
+    "Run one command: 0 when it worked, 1 when a sweep had failed runs, 2 for bad input, 128 + N after signal N."
     args = parser().parse_args(argv)
-    from mtclip.trainer import TrainingInterrupted
     try:
-        args.func(args)
-    except TrainingInterrupted as e:          # SIGINT/SIGTERM: the checkpoint is saved; the usual 128 + signal code
-        print(f"mtclip {args.command}: stopped: {e}", file=sys.stderr)
-        return 128 + int(getattr(signal, e.signal_name))
+        return args.func(args) or 0
     except MtclipError as e:
+        if getattr(e, "signal_name", None):   # SIGINT/SIGTERM: what was done is saved; the usual 128 + signal code
+            print(f"mtclip {args.command}: stopped: {e}", file=sys.stderr)
+            return 128 + int(getattr(signal, e.signal_name))
         print(f"mtclip {args.command}: error: {e}", file=sys.stderr)
         return 2
-    return 0
+    except KeyboardInterrupt:                 # Ctrl-C outside a training loop or a notebook (reading data, loading a model)
+        print(f"mtclip {args.command}: stopped: interrupted (SIGINT); every file written so far is complete "
+              "(writes are atomic)", file=sys.stderr)
+        return 128 + int(signal.SIGINT)

@@ -4,13 +4,15 @@
 
 # %% ../nbs/00_core.ipynb 3
 from __future__ import annotations
-import os, random, tempfile
+import errno, os, random, sys, tempfile, uuid
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto 0
-__all__ = ['MtclipError', 'cache_dir', 'seed_everything', 'atomic_write', 'default_device']
+__all__ = ['LOCK_NAME', 'MtclipError', 'cache_dir', 'seed_everything', 'atomic_write', 'writable_folder', 'folder_lock',
+           'default_device']
 
 # %% ../nbs/00_core.ipynb
 class MtclipError(Exception):
@@ -33,19 +35,67 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 # %% ../nbs/00_core.ipynb
+def _write_error(path: Path, e: BaseException) -> MtclipError:
+    why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:160]
+    fix = "free some space" if getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "space" in why.lower() \
+        else "check that you may write there"
+    return MtclipError(f"cannot write {path} ({why}); {fix} and run again (the previous {path.name}, if any, is unchanged)")
+
+def _is_io_error(e: BaseException) -> bool:
+    "An OSError, or safetensors' error for one (it wraps the OS error in its own exception type)."
+    return isinstance(e, OSError) or (type(e).__name__ == "SafetensorError" and "Io" in str(e))
+
 def atomic_write(path: str | os.PathLike, write) -> Path:
     "Call `write(tmp_path)`, fsync, then rename onto `path`: a crash never leaves a half-written file."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        write(tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))   # permissions from the umask
+        write(str(tmp))
         with open(tmp, "rb") as f: os.fsync(f.fileno())
         os.replace(tmp, path)
+    except Exception as e:
+        if _is_io_error(e): raise _write_error(path, e) from None
+        raise
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
+
+# %% ../nbs/00_core.ipynb
+LOCK_NAME = ".mtclip.lock"
+
+def writable_folder(folder: str | os.PathLike, what: str = "--out") -> Path:
+    "`folder`, created if needed, after checking a file can be written in it; one line naming `what` if not."
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise MtclipError(f"{what} {folder} is a file, not a folder; give the path of a folder (new or existing)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".mtclip-write-test.{uuid.uuid4().hex[:8]}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)); os.unlink(probe)
+    except OSError as e:
+        raise MtclipError(f"{what} {folder} cannot be written ({e.strerror or e}); choose a folder you may write to") from None
+    return folder
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike, what: str = "--out"):
+    "Hold `folder/.mtclip.lock` while the block runs; an error naming the holder if another process has it."
+    import fcntl
+    folder = writable_folder(folder, what)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.read(fd, 200).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise MtclipError(f"{what} {folder} is in use by another mtclip process ({holder}); wait for it to end, "
+                          f"or give another {what}") from None
+    try:
+        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:160]
+        os.ftruncate(fd, 0); os.write(fd, f"pid {os.getpid()}: {command}".encode())
+        yield folder
+    finally:
+        os.close(fd)          # closing the descriptor releases the lock
 
 # %% ../nbs/00_core.ipynb
 def default_device() -> torch.device:

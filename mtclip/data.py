@@ -4,19 +4,20 @@
 
 # %% ../nbs/02_data.ipynb 3
 from __future__ import annotations
-import csv, functools, math, os, pickle, re, warnings, zlib
+import codecs, csv, errno, functools, io, math, os, pickle, re, warnings, zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['IMAGE_EXTS', 'OFFICE_HOME_DOMAINS', 'MINIDOMAINNET_DOMAINS', 'Record', 'prompt_name', 'RecordSet', 'BadSamples',
-           'read_image_folder', 'read_office_home', 'read_minidomainnet', 'read_cifar100', 'read_face_age_csv',
-           'read_utkface', 'read_csv', 'load_image', 'check_images', 'few_shot', 'ImageDataset']
+__all__ = ['IMAGE_EXTS', 'OFFICE_HOME_DOMAINS', 'MINIDOMAINNET_DOMAINS', 'CIFAR_PICKLE_GLOBALS', 'UTKFACE_NAME', 'Record',
+           'prompt_name', 'RecordSet', 'BadSamples', 'read_image_folder', 'read_office_home', 'read_minidomainnet',
+           'read_cifar100', 'read_face_age_csv', 'read_utkface', 'read_csv', 'load_image', 'check_images', 'few_shot',
+           'ImageDataset']
 
 # %% ../nbs/02_data.ipynb
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Record:
     target: float | None = None
     caption: str | None = None
     index: int | None = None
+    split: str = ""               # the release's own split ("train" / "test") where it has one, else ""
 
 def _sort_key(r: Record):
     return (r.domain, -1 if r.label is None else r.label, r.path, -1 if r.index is None else r.index,
@@ -89,16 +91,52 @@ class RecordSet:
         return pd.DataFrame(rows, columns=["domain", "images", "classes", "min_per_class", "max_per_class"]).set_index("domain")
 
 # %% ../nbs/02_data.ipynb
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+_EXT_LIST = "/".join(sorted(e[1:] for e in IMAGE_EXTS))
 
 def _is_image(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTS
 
-def _subdirs(path: Path) -> list[str]:
-    return sorted(e.name for e in os.scandir(path) if e.is_dir() and not e.name.startswith("."))
+def _scandir(path: Path) -> list[os.DirEntry]:
+    "The entries of folder `path`; one that cannot be listed is an error line naming it."
+    try:
+        with os.scandir(path) as it: return list(it)
+    except OSError as e:
+        raise MtclipError(f"cannot list the folder {path} ({e.strerror or type(e).__name__}); "
+                          "check its permissions (ls -ld; chmod u+rx) or copy the data again") from None
 
-def _images(path: Path) -> list[str]:
-    return sorted(e.name for e in os.scandir(path) if e.is_file() and _is_image(e.name))
+def _link_problem(path) -> str | None:
+    "Why the symbolic link `path` leads to no file (dangling, or a loop); None when it is no link or works."
+    if not os.path.islink(path): return None
+    try: os.stat(path)
+    except FileNotFoundError:
+        return f"broken symbolic link (to {os.readlink(path)!r}, which does not exist); fix or remove the link"
+    except OSError as e:
+        if e.errno == errno.ELOOP: return "symbolic link loop (it leads back to itself); fix or remove the link"
+        return f"unreadable symbolic link ({e.strerror}); fix or remove the link"
+    return None
+
+def _subdirs(path: Path, bad: BadSamples | None = None) -> list[str]:
+    "Sorted visible subfolders of `path`; with `bad`, a dead link not named like an image is a bad sample."
+    out = []
+    for e in _scandir(path):
+        if e.name.startswith("."): continue
+        why = _link_problem(e.path) if e.is_symlink() else None
+        if why:
+            if bad is not None and not _is_image(e.name): bad(path / e.name, why)
+        elif e.is_dir(): out.append(e.name)
+    return sorted(out)
+
+def _images(path: Path, bad: BadSamples | None = None) -> list[str]:
+    "Sorted image file names in `path`; with `bad`, a dead link named like an image is a bad sample."
+    out = []
+    for e in _scandir(path):
+        if not _is_image(e.name): continue
+        why = _link_problem(e.path) if e.is_symlink() else None
+        if why:
+            if bad is not None: bad(path / e.name, why)
+        elif e.is_file(): out.append(e.name)
+    return sorted(out)
 
 def _need_dir(path: Path, what: str, fix: str) -> Path:
     if not path.is_dir(): raise MtclipError(f"{what} not found: {path}; {fix}")
@@ -106,10 +144,11 @@ def _need_dir(path: Path, what: str, fix: str) -> Path:
 
 class BadSamples:
     "Where a reader reports a bad sample: an error at the first (default), or a note of each with `skip=True`."
-    def __init__(self, skip: bool = False): self.skip, self.found = skip, []
+    def __init__(self, skip: bool = False): self.skip, self.found, self._seen = skip, [], set()
     def __call__(self, where: str, why: str):
         if not self.skip: raise MtclipError(f"{where}: {why} (or pass skip_bad=True / --skip-bad to leave bad samples out)")
-        self.found.append((str(where), why))
+        if (str(where), why) in self._seen: return                  # the same folder listed twice (layout detection)
+        self._seen.add((str(where), why)); self.found.append((str(where), why))
     def done(self, records: RecordSet) -> RecordSet:
         "`records` with the skipped samples noted; a warning with their count."
         if self.found:
@@ -119,14 +158,14 @@ class BadSamples:
 
 def _read_classes(folder: Path, domain: str, bad: BadSamples) -> dict[str, list[str]]:
     "class name -> sorted absolute image paths for the class folders in `folder`; empty ones are bad samples."
-    classes = _subdirs(folder)
+    classes = _subdirs(folder, bad)
     if not classes:
         raise MtclipError(f"no class folders in {folder}; expected {folder}/<class>/<image>.jpg")
     out = {}
     for c in classes:
-        imgs = _images(folder / c)
+        imgs = _images(folder / c, bad)
         if imgs: out[c] = [str(folder / c / f) for f in imgs]
-        else: bad(folder / c, "class folder has no images (jpg/jpeg/png/bmp/webp); add images or remove the folder")
+        else: bad(folder / c, f"class folder has no images ({_EXT_LIST}); add images or remove the folder")
     if not out: raise MtclipError(f"every class folder in {folder} is empty")
     return out
 
@@ -137,15 +176,23 @@ def _records_from(per_domain: dict[str, dict[str, list[str]]], name: str) -> Rec
     return RecordSet(recs, classes, name)
 
 # %% ../nbs/02_data.ipynb
+def _mixed_layout(root: Path, holding: list[str], nested: list[str]) -> str:
+    few = lambda names: ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return (f"{root} mixes class folders holding images ({few(holding)}) with folders holding only subfolders "
+            f"({few(nested)}); use one layout: {root}/<class>/<image> or {root}/<domain>/<class>/<image>")
+
 def read_image_folder(root, domains: Sequence[str] | bool | None = None, name: str | None = None, skip_bad: bool = False) -> RecordSet:
     """Read `root/<domain>/<class>/<image>` (or `root/<class>/<image>` when `domains=False`).
     `domains=None` detects the layout; `True` takes every subfolder as a domain; a list takes those domains."""
     root = _need_dir(Path(root).expanduser().absolute(), "image folder", "pass the folder holding <domain>/<class>/<image> (or <class>/<image>)")
     name, bad = name or root.name, BadSamples(skip_bad)
-    top = _subdirs(root)
+    top = _subdirs(root, bad)
     if domains is None:
         if not top: raise MtclipError(f"no subfolders in {root}; expected <domain>/<class>/<image> or <class>/<image>")
-        domains = not any(_images(root / t) for t in top)
+        holding = [t for t in top if _images(root / t)]
+        nested = [t for t in top if t not in holding and _subdirs(root / t)]
+        if holding and nested: raise MtclipError(_mixed_layout(root, holding, nested))
+        domains = not holding
     if domains is False:
         return bad.done(_records_from({"": _read_classes(root, "", bad)}, name))
     if domains is True: domains = top
@@ -208,7 +255,7 @@ def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINI
             if not path.is_file(): bad(loc, f"image {path} is missing; unpack the DomainNet {d} images into {root}"); continue
             name_of.setdefault(label, cls); label_of.setdefault(cls, label)
             where.setdefault(label, loc); where.setdefault(cls, loc)
-            recs.append(Record(str(path), label, d))
+            recs.append(Record(str(path), label, d, split=split))
     if not recs: raise MtclipError(f"the split files {root}/splits_mini/*_{split}.txt list no images")
     n = max(name_of) + 1
     gaps = [i for i in range(n) if i not in name_of]
@@ -216,10 +263,31 @@ def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINI
     return bad.done(RecordSet(recs, [name_of[i] for i in range(n)], "minidomainnet"))
 
 # %% ../nbs/02_data.ipynb
+try: from numpy._core.multiarray import _reconstruct as _np_reconstruct    # numpy 2
+except ImportError: from numpy.core.multiarray import _reconstruct as _np_reconstruct
+
+#: The only globals a CIFAR-100 pickle may name, and what each one unpickles to.
+CIFAR_PICKLE_GLOBALS = {("numpy.core.multiarray", "_reconstruct"): _np_reconstruct,
+                        ("numpy._core.multiarray", "_reconstruct"): _np_reconstruct,
+                        ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+                        ("_codecs", "encode"): codecs.encode}
+
+class _CifarUnpickler(pickle.Unpickler):
+    "Unpickles arrays, dicts, lists, numbers and strings; refuses every other global, so no code of the file runs."
+    def __init__(self, f, path: str):
+        super().__init__(f, encoding="bytes")
+        self.path = path
+    def find_class(self, module: str, name: str):
+        try: return CIFAR_PICKLE_GLOBALS[(module, name)]
+        except KeyError: pass
+        raise MtclipError(f"refusing to unpickle {module}.{name} from {self.path}: not a CIFAR-100 release file "
+                          "(it would run code); re-download cifar-100-python.tar.gz from the authors' site")
+
 @functools.lru_cache(maxsize=4)
 def _load_pickle(path: str, mtime_ns: int, size: int) -> dict:
     try:
-        with open(path, "rb") as f: return pickle.load(f, encoding="bytes")
+        with open(path, "rb") as f: return _CifarUnpickler(f, path).load()
+    except MtclipError: raise
     except Exception as e:
         raise MtclipError(f"cannot unpickle {path} ({type(e).__name__}: {e}); re-download cifar-100-python.tar.gz") from None
 
@@ -258,103 +326,179 @@ def read_cifar100(root, split: str = "train") -> RecordSet:
         raise MtclipError(f"{path}: {len(data)} rows but {len(labels)} fine labels; re-download cifar-100-python.tar.gz")
     bad = [l for l in labels if not 0 <= int(l) < len(classes)]
     if bad: raise MtclipError(f"{path}: fine label {bad[0]} is outside 0..{len(classes) - 1} of {top / 'meta'}")
-    return RecordSet([Record(str(path), int(l), index=i) for i, l in enumerate(labels)], classes, "cifar100")
+    return RecordSet([Record(str(path), int(l), index=i, split=split) for i, l in enumerate(labels)], classes, "cifar100")
 
 # %% ../nbs/02_data.ipynb
-def _resolve(p: str, base: Path) -> Path:
-    p = Path(p).expanduser()
-    return p if p.is_absolute() else base / p
-
 def _csv_base(csv_path, root) -> tuple[Path, Path]:
     "The CSV's absolute path and the folder its image paths are relative to (`root`, else the CSV's folder)."
     csv_path = Path(csv_path).expanduser().absolute()
     return csv_path, Path(root).expanduser().absolute() if root is not None else csv_path.parent
 
+def _inside(path: Path, base: Path) -> bool:
+    "Whether `path` stays inside `base` once `..` are resolved by name (links are not followed)."
+    p, b = os.path.normpath(path), os.path.normpath(base)
+    return p == b or p.startswith(b.rstrip(os.sep) + os.sep)
+
 def _csv_image(loc: str, row: dict, base: Path, bad: BadSamples) -> Path | None:
-    "The existing image a CSV row names; else a bad sample at `loc` (file:line) and None."
-    path = _resolve(row["path"], base)
-    if row["path"] and path.is_file(): return path
-    bad(loc, f"image {path} not found; paths are relative to {base}")
+    "The existing image a CSV row names, inside `base`; else a bad sample at `loc` (file:line) and None."
+    if not row["path"]: return bad(loc, "empty path; every row needs the path of an image")
+    rel = Path(row["path"]).expanduser()
+    path = base / rel
+    if rel.is_absolute() or not _inside(path, base):
+        how = "is absolute" if rel.is_absolute() else f"leads outside {base}"
+        return bad(loc, f"path {row['path']!r} {how}; paths must be relative and inside {base}: "
+                        "move the CSV next to the images or pass root=")
+    if path.is_file(): return path
+    why = _link_problem(path)
+    bad(loc, f"image {path}: {why}" if why else f"image {path} not found; paths are relative to {base}")
+
+def _repeat(path: Path, was: tuple[int, dict], now: dict) -> str:
+    "Why a row naming the image of an earlier row `was` = (line, fields) is a bad sample: the first field that differs."
+    ln, old = was
+    for what, v in now.items():
+        if old[what] != v:
+            return f"image {path} is {what} {v!r} here and {old[what]!r} on line {ln}; one row per image: remove one"
+    return f"image {path} repeats line {ln}; remove the repeated row"
+
+def _decode_csv(csv_path: Path, raw: bytes) -> str:
+    "`raw` as text: UTF-8, with or without a byte-order mark; else an error at the line of the first bad byte."
+    if raw.startswith(codecs.BOM_UTF8): raw = raw[len(codecs.BOM_UTF8):]
+    try: return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        ln, col = raw.count(b"\n", 0, e.start) + 1, e.start - raw.rfind(b"\n", 0, e.start)
+        raise MtclipError(f"{csv_path}:{ln}: not UTF-8 text (byte 0x{raw[e.start]:02x} at column {col}, "
+                          "perhaps Latin-1 or Windows-1252); save the CSV as UTF-8") from None
 
 def _open_csv(csv_path, required: Sequence[str]):
     "Open a CSV with a header row; check `required` columns; yield (line number, row dict)."
     csv_path = Path(csv_path).expanduser().absolute()
     if not csv_path.is_file(): raise MtclipError(f"CSV file not found: {csv_path}")
-    with open(csv_path, newline="", encoding="utf-8-sig") as f:
-        rd = csv.DictReader(f)
-        cols = [c.strip() for c in (rd.fieldnames or [])]
-        missing = [c for c in required if c not in cols]
-        if missing:
-            raise MtclipError(f"{csv_path}:1: header {cols} lacks columns {missing}; the first line must name the columns, e.g. {','.join(required)}")
-        rd.fieldnames = cols
-        for row in rd:
-            yield rd.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    rd = csv.DictReader(io.StringIO(_decode_csv(csv_path, csv_path.read_bytes()), newline=""))
+    cols = [c.strip() for c in (rd.fieldnames or [])]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        raise MtclipError(f"{csv_path}:1: header {cols} lacks columns {missing}; "
+                          f"the first line must name the columns, e.g. {','.join(required)}")
+    rd.fieldnames = cols
+    for row in rd:
+        yield rd.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
 
 def read_face_age_csv(csv_path, root=None, skip_bad: bool = False) -> RecordSet:
     "Read a CSV `path,age` (paths relative to the CSV's folder, or to `root`): records with `target` = age."
     csv_path, base = _csv_base(csv_path, root)
-    recs, bad = [], BadSamples(skip_bad)
+    recs, bad, seen = [], BadSamples(skip_bad), {}
     for ln, row in _open_csv(csv_path, ["path", "age"]):
         loc = f"{csv_path}:{ln}"
         try: age = float(row["age"])
         except ValueError: age = math.nan
         if not math.isfinite(age): bad(loc, f"age {row['age']!r} is not a number; ages must be numeric (years)"); continue
         path = _csv_image(loc, row, base, bad)
-        if path: recs.append(Record(str(path), None, target=age))
+        if not path: continue
+        key, now = os.path.realpath(path), {"aged": age}
+        if key in seen: bad(loc, _repeat(path, seen[key], now)); continue
+        seen[key] = (ln, now)
+        recs.append(Record(str(path), None, target=age))
     if not recs: raise MtclipError(f"{csv_path} has no rows; expected a header 'path,age' and one row per image")
     return bad.done(RecordSet(recs, [], csv_path.stem))
 
 # %% ../nbs/02_data.ipynb
-def read_utkface(root) -> RecordSet:
-    "Read UTKFace `{age}_{gender}_{race}_{datetime}.jpg.chip.jpg`: records with `target` = the leading integer (age)."
+#: A UTKFace file name: age, gender (0 male, 1 female), race (0-4), date and time; `.jpg.chip.jpg` or `.jpg`.
+UTKFACE_NAME = re.compile(r"(\d+)_([01])_([0-4])_(\d+)\.jpg(\.chip\.jpg)?", re.IGNORECASE)
+_UTKFACE_FORM = "<age>_<gender 0|1>_<race 0-4>_<datetime>.jpg.chip.jpg"
+
+def read_utkface(root, skip_bad: bool = False) -> RecordSet:
+    "Read UTKFace `{age}_{gender}_{race}_{datetime}.jpg.chip.jpg`: records with `target` = age; other names skipped."
     root = _need_dir(Path(root).expanduser().absolute(), "UTKFace folder", "pass the unpacked UTKFace/ folder (from UTKFace.tar.gz)")
     if (root / "UTKFace").is_dir(): root = root / "UTKFace"
-    names = _images(root)
+    bad = BadSamples(skip_bad)
+    names = _images(root, bad)
     if not names: raise MtclipError(f"no images in {root}; expected files like 26_0_1_20170116010114628.jpg.chip.jpg")
     recs, skipped = [], []
     for n in names:
-        m = re.match(r"(\d+)_", n)
+        m = UTKFACE_NAME.fullmatch(n)
         if m: recs.append(Record(str(root / n), None, target=float(m.group(1))))
         else: skipped.append(n)
     if skipped:
-        warnings.warn(f"read_utkface: skipped {len(skipped)} file(s) in {root} whose name has no leading age: "
+        warnings.warn(f"read_utkface: skipped {len(skipped)} file(s) in {root} whose name is not {_UTKFACE_FORM}: "
                       f"{skipped[:10]}{' ...' if len(skipped) > 10 else ''}", stacklevel=2)
-    if not recs: raise MtclipError(f"no file in {root} starts with an age ('<age>_...'); is this the UTKFace folder?")
-    return RecordSet(recs, [], "utkface", [(str(root / n), "file name has no leading age") for n in skipped])
+    if not recs: raise MtclipError(f"no file in {root} is named {_UTKFACE_FORM}; is this the UTKFace folder?")
+    why = f"file name is not {_UTKFACE_FORM}"
+    return bad.done(RecordSet(recs, [], "utkface", [(str(root / n), why) for n in skipped]))
 
 # %% ../nbs/02_data.ipynb
 def read_csv(csv_path, root=None, classes: Sequence[str] | None = None, skip_bad: bool = False) -> RecordSet:
     "Read a CSV `path,label[,domain][,caption]` (label = class name; paths relative to the CSV's folder or `root`)."
     csv_path, base = _csv_base(csv_path, root)
-    rows, bad = [], BadSamples(skip_bad)
+    rows, bad, seen = [], BadSamples(skip_bad), {}
     for ln, row in _open_csv(csv_path, ["path", "label"]):
         loc = f"{csv_path}:{ln}"
         if not row["label"]: bad(loc, "empty label; every row needs a class name"); continue
         if classes is not None and row["label"] not in classes:
             bad(loc, f"unknown class {row['label']!r}: not one of classes={list(classes)[:10]}{'...' if len(classes) > 10 else ''}"); continue
         path = _csv_image(loc, row, base, bad)
-        if path: rows.append((str(path), row["label"], row.get("domain", ""), row.get("caption") or None))
+        if not path: continue
+        key = os.path.realpath(path)
+        now = {"labelled": row["label"], "in domain": row.get("domain", ""), "captioned": row.get("caption") or None}
+        if key in seen: bad(loc, _repeat(path, seen[key], now)); continue
+        seen[key] = (ln, now)
+        rows.append((str(path), row["label"], row.get("domain", ""), row.get("caption") or None))
     if not rows: raise MtclipError(f"{csv_path} has no rows; expected a header 'path,label' and one row per image")
     classes = list(classes) if classes is not None else sorted({l for _, l, _, _ in rows})
     idx = {c: i for i, c in enumerate(classes)}
     return bad.done(RecordSet([Record(p, idx[l], d, caption=c) for p, l, d, c in rows], classes, csv_path.stem))
 
 # %% ../nbs/02_data.ipynb
+class _BadImage(Exception):
+    "Why an image file cannot be used; the caller names the file."
+
+_HIGH_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    "`im` as 8-bit RGB; 16-bit (and 32-bit integer) grey scaled from 0..65535, float refused."
+    if im.mode in _HIGH_BIT:
+        a = np.clip(np.asarray(im).astype(np.int64), 0, 65535)
+        return Image.fromarray(((a * 255 + 32767) // 65535).astype(np.uint8), "L").convert("RGB")
+    if im.mode == "F":
+        raise _BadImage("32-bit floating-point image (mode F) has no standard 0..255 range; save it as 8- or 16-bit")
+    return im.convert("RGB")
+
+def _upright(im: Image.Image) -> Image.Image:
+    "`im` turned as its EXIF orientation tag says (unchanged when it has none, or EXIF too broken to read)."
+    try: return ImageOps.exif_transpose(im)
+    except Exception: return im
+
+def _bomb(e: Exception) -> str:
+    m = re.search(r"(\d+) pixels\) exceeds limit of (\d+) pixels", str(e))
+    size = f"{int(m[1]):,} pixels, over the limit of {int(m[2]):,}" if m else str(e)
+    return (f"image too large to decode safely ({size}: Pillow's decompression-bomb guard); "
+            "shrink it, or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file")
+
+def _decode(path: str, reduce: bool = False) -> Image.Image:
+    "The image file at `path` as upright RGB; `reduce`: decode JPEGs at 1/8 scale (enough to check the stream)."
+    why = _link_problem(path)
+    if why: raise _BadImage(why)
+    try:
+        with Image.open(path) as im:
+            if reduce: im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+            im.load()
+            return _to_rgb(_upright(im))
+    except FileNotFoundError:
+        raise _BadImage("image not found; was the data set moved after its records were read?") from None
+    except Image.DecompressionBombError as e: raise _BadImage(_bomb(e)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise _BadImage(f"cannot decode the image ({type(e).__name__}: {e}); re-download or delete it") from None
+
+# %% ../nbs/02_data.ipynb
 def load_image(record: Record) -> Image.Image:
-    "The record's image as an RGB PIL image (from its file, or row `index` of a CIFAR-100 pickle)."
+    "The record's image as an upright RGB PIL image (from its file, or row `index` of a CIFAR-100 pickle)."
     if record.index is not None:
         d = _cifar_pickle(record.path, [b"data"])
         data = d[b"data"]
         if not 0 <= record.index < len(data):
             raise MtclipError(f"{record.path}: row {record.index} does not exist (the file has {len(data)} rows)")
         return Image.fromarray(np.ascontiguousarray(data[record.index].reshape(3, 32, 32).transpose(1, 2, 0)), "RGB")
-    try:
-        with Image.open(record.path) as im:
-            return im.convert("RGB")
-    except FileNotFoundError:
-        raise MtclipError(f"image not found: {record.path}; was the data set moved after its records were read?") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise MtclipError(f"cannot decode image {record.path} ({type(e).__name__}: {e}); re-download or delete the file") from None
+    try: return _decode(record.path)
+    except _BadImage as e: raise MtclipError(f"{record.path}: {e}") from None
 
 # %% ../nbs/02_data.ipynb
 _CHECKED: set = set()
@@ -369,16 +513,14 @@ def check_images(records: RecordSet, skip_bad: bool = False, progress: bool = Tr
 
 def _check_image(r: Record, bad: BadSamples, keep: list):
     if r.index is not None: keep.append(r); return          # a row of an array file, checked by its reader
+    why = _link_problem(r.path)
+    if why: return bad(r.path, why)
     try: st = os.stat(r.path)
     except OSError: return bad(r.path, "image not found; was the data set moved after its records were read?")
     key = (r.path, st.st_size, st.st_mtime_ns)
     if key not in _CHECKED:
-        try:
-            with Image.open(r.path) as im:
-                im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
-                im.load()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            return bad(r.path, f"cannot decode the image ({type(e).__name__}: {e}); re-download or delete it")
+        try: _decode(r.path, reduce=True)
+        except _BadImage as e: return bad(r.path, str(e))
         _CHECKED.add(key)
     keep.append(r)
 

@@ -4,6 +4,7 @@
 
 # %% ../nbs/09_experiment.ipynb 3
 from __future__ import annotations
+import warnings
 from dataclasses import replace
 from pathlib import Path
 import pandas as pd
@@ -12,8 +13,8 @@ from .backbone import Backbone, load_clip
 from . import data
 
 # %% auto 0
-__all__ = ['DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results', 'plot_metric',
-           'train_run']
+__all__ = ['DATASETS', 'SPLIT_DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results',
+           'plot_metric', 'gradient_groups_for', 'train_run']
 
 # %% ../nbs/09_experiment.ipynb
 DATASETS = ("embedded", "office-home", "minidomainnet", "cifar100", "folder", "csv", "face-age", "utkface")
@@ -21,6 +22,12 @@ DATASETS = ("embedded", "office-home", "minidomainnet", "cifar100", "folder", "c
 def load_backbone(arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
                   quick: bool = False, device=None) -> Backbone:
     "The embedded default (`pretrained='embedded'`) or open_clip `arch` with a tag / checkpoint file."
+    if pretrained is not None and not str(pretrained).strip():
+        raise MtclipError("pretrained='' is empty (an unset shell variable?): give 'embedded', an open_clip tag (e.g. "
+                          "openai), a checkpoint file, or 'random' for randomly initialised weights")
+    if str(pretrained).lower() in ("random", "none"):
+        warnings.warn(f"pretrained={pretrained!r}: {arch} starts from random weights, not a pretrained CLIP", stacklevel=2)
+        pretrained = None
     if pretrained == "embedded":
         from mtclip.embedded import embedded_backbone, EmbeddedConfig, QUICK
         if arch != EmbeddedConfig.arch:
@@ -34,35 +41,52 @@ def with_class_captions(records: data.RecordSet, template: str = "a photo of a {
     return replace(records, records=[r if r.caption else replace(r, caption=template.format(names[r.label]))
                                      for r in records.records])
 
-def load_dataset(name: str = "embedded", root: str | None = None, split: str = "test", quick: bool = False,
+SPLIT_DATASETS = ("minidomainnet", "cifar100")   # releases with their own train/test split
+
+def load_dataset(name: str = "embedded", root: str | None = None, split: str | None = None, quick: bool = False,
                  skip_bad: bool = False) -> data.RecordSet:
-    "Records of a dataset by name; real ones are read from `root` in their release's on-disk format (`skip_bad`: see `data.BadSamples`)."
+    """Records of a dataset by name; real ones are read from `root` in their release's on-disk format (`skip_bad`:
+    see `data.BadSamples`). A release with its own train/test split (MiniDomainNet, CIFAR-100) gives both, each
+    record tagged with its `split`, unless `split=` picks one; `domain_split` then trains on train, tests on test."""
     if name == "embedded":
         from mtclip.embedded import embedded_world, read_world
         return read_world(embedded_world(n_per_class=30 if quick else 60))
     if name not in DATASETS:
         raise MtclipError(f"dataset={name!r}: use one of {', '.join(DATASETS)}")
     if not root: raise MtclipError(f"dataset={name!r} needs root= (the folder of its release)")
+    if split is not None and (name not in SPLIT_DATASETS or split not in ("train", "test")):
+        raise MtclipError(f"split={split!r}: only {', '.join(SPLIT_DATASETS)} have a train/test split; give train or test there")
     readers = {"office-home": lambda: data.read_office_home(root, skip_bad=skip_bad),
-               "minidomainnet": lambda: data.read_minidomainnet(root, split=split, skip_bad=skip_bad),
-               "cifar100": lambda: data.read_cifar100(root, split=split),
+               "minidomainnet": lambda s: data.read_minidomainnet(root, split=s, skip_bad=skip_bad),
+               "cifar100": lambda s: data.read_cifar100(root, split=s),
                "folder": lambda: data.read_image_folder(root, skip_bad=skip_bad),
                "csv": lambda: data.read_csv(root, skip_bad=skip_bad),
                "face-age": lambda: data.read_face_age_csv(root, skip_bad=skip_bad),
-               "utkface": lambda: data.read_utkface(root)}
-    records = readers[name]()
+               "utkface": lambda: data.read_utkface(root, skip_bad=skip_bad)}
+    if name in SPLIT_DATASETS:
+        parts = [readers[name](s) for s in ([split] if split else ["train", "test"])]
+        if any(p.classes != parts[0].classes for p in parts):
+            raise MtclipError(f"{root}: the train and test splits name different classes; re-extract the release")
+        records = replace(parts[0], records=[r for p in parts for r in p.records], skipped=[s for p in parts for s in p.skipped])
+    else: records = readers[name]()
     return with_class_captions(records) if records.classes else records
 
 # %% ../nbs/09_experiment.ipynb
 def domain_split(records: data.RecordSet, shots: int | None = None, fraction: float | None = None, seed: int = 0) -> dict:
-    "Per domain: (train, test) records by the few-shot protocol; with no shots/fraction everything is test."
+    """Per domain: (train, test) records by the few-shot protocol; with no shots/fraction everything is test.
+    Records of a release's own split (`Record.split`): the shots are drawn from its train split and scored on all
+    of its test split (the MmAP paper's protocol), so no test image is ever trained on."""
     out = {}
     for domain in records.domains:
         recs = [r for r in records.records if r.domain == domain]
+        if any(r.split for r in recs):
+            pool, test = [r for r in recs if r.split == "train"], [r for r in recs if r.split == "test"]
+        else: pool, test = recs, None
         if (shots or fraction) and any(r.label is not None for r in recs):   # a RecordSet in, so errors can name the class
-            train, test = data.few_shot(replace(records, records=recs), shots=shots, fraction=fraction, seed=seed)
-            out[domain] = (train.records, test.records)
-        else: out[domain] = ([], recs)
+            if not pool: raise MtclipError(f"domain {domain!r} has no train-split records to draw shots from; load both splits")
+            train, rest = data.few_shot(replace(records, records=pool), shots=shots, fraction=fraction, seed=seed)
+            out[domain] = (train.records, rest.records if test is None else test)
+        else: out[domain] = ([], recs if test is None else test)
     return out
 
 # %% ../nbs/09_experiment.ipynb
@@ -90,31 +114,62 @@ def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, x: str = 
     return path
 
 # %% ../nbs/09_experiment.ipynb
+def gradient_groups_for(method: str, backbone: Backbone, tasks: list, settings: dict, batch_size: int, lr: float,
+                        template: str, seed: int, snapshots: int = 8, progress: bool = True):
+    """`settings` with MmAP's groups found by gradient grouping (eq. 8) when the method needs them, and the affinity
+    (None when no grouping is needed): a method whose config has `grouping="gradient"`, a group-shared part and no
+    `groups` yet. The global shared MmAP trains for `snapshots` steps with the run's batch size and lr."""
+    from mtclip.methods import method_config
+    config = method_config(method, **settings)
+    if getattr(config, "grouping", None) != "gradient" or "group-shared" not in getattr(config, "parts", ()) \
+            or config.groups is not None:
+        return dict(settings), None
+    from mtclip.prompt_baselines import gradient_groups
+    unit = {k: v for k, v in settings.items() if k in ("b", "m", "n", "depth", "init_std")}
+    affinity, groups = gradient_groups(backbone, tasks, snapshots=snapshots, batch_size=batch_size, lr=lr, template=template,
+                                       seed=seed, n_groups=min(config.n_groups, len(tasks)), progress=progress, **unit)
+    return {**settings, "groups": groups}, affinity
+
+def _shots_or_fraction(shots, fraction) -> tuple[int | None, float | None]:
+    "The few-shot protocol: `shots` per class (16 when neither is given) or a `fraction`; both is a contradiction."
+    if shots and fraction:
+        raise MtclipError(f"shots={shots} and fraction={fraction} both given: give one (mtclip train: --shots N or --fraction F)")
+    return (None, fraction) if fraction else (shots or 16, None)
+
 def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str | None = None,
               arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
-              shots: int | None = 16, fraction: float | None = None, seed: int = 0, settings: dict | None = None,
-              skip_bad: bool = False, quick: bool = False, progress: bool = True, **train_settings) -> pd.DataFrame:
-    "Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test metrics."
-    from mtclip.core import seed_everything, atomic_write
-    from mtclip.methods import method_config, build_method
-    from mtclip.tasks import Task
+              shots: int | None = None, fraction: float | None = None, seed: int = 0, settings: dict | None = None,
+              skip_bad: bool = False, quick: bool = False, progress: bool = True, snapshots: int = 8,
+              **train_settings) -> pd.DataFrame:
+    """Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test metrics.
+    `out` is locked while the run writes into it; MmAP's gradient groups are computed first (`snapshots` steps)."""
+    from mtclip.core import seed_everything, atomic_write, folder_lock
+    from mtclip.methods import METHODS, method_config, build_method
+    from mtclip.tasks import Task, templates as template_set
     from mtclip.trainer import TrainConfig, train, evaluate, save_trainable, check_checkpoint_dir
     from mtclip.runs import write_results
-    out = Path(out)
+    out, settings = Path(out), dict(settings or {})
     config = TrainConfig(seed=seed, checkpoint_dir=str(out), progress=progress, **train_settings)
-    method_config(method, **(settings or {}))
-    check_checkpoint_dir(out, config.resume)
-    records = data.check_images(load_dataset(dataset, root, quick=quick, skip_bad=skip_bad), skip_bad, progress)
-    if records.skipped:
-        atomic_write(out / "skipped.csv", lambda t: pd.DataFrame(records.skipped, columns=["where", "why"]).to_csv(t, index=False))
-        print(f"skipped {len(records.skipped)} bad sample(s): {out / 'skipped.csv'}")
-    split = domain_split(records, shots=shots or None, fraction=None if shots else fraction, seed=seed)
-    tasks = [Task(d or records.name, "classification", tr, te, classnames=records.prompt_names, domain=d) for d, (tr, te) in split.items()]
-    backbone = load_backbone(arch, pretrained, cache_dir, quick=quick)
-    seed_everything(seed)                    # the method's initialisation draws from the global RNG
-    result = train(build_method(method, backbone, [t.name for t in tasks], **(settings or {})), tasks, config)
-    rows = [dict(experiment="train", method=method, task="classification", domain=t.name, seed=seed, **evaluate(result.model, t))
-            for t in tasks]
-    save_trainable(result.model, out / "trainable.safetensors")
-    write_results(rows, out)
+    method_config(method, **settings)
+    if not METHODS[method].trains:
+        raise MtclipError(f"method {method!r} trains nothing: score it with `mtclip run zero_shot` (or train another method)")
+    shots, fraction = _shots_or_fraction(shots, fraction)
+    with folder_lock(out, "--out"):
+        check_checkpoint_dir(out, config.resume)
+        records = data.check_images(load_dataset(dataset, root, quick=quick, skip_bad=skip_bad), skip_bad, progress)
+        if records.skipped:
+            atomic_write(out / "skipped.csv", lambda t: pd.DataFrame(records.skipped, columns=["where", "why"]).to_csv(t, index=False))
+            print(f"skipped {len(records.skipped)} bad sample(s): {out / 'skipped.csv'}")
+        split = domain_split(records, shots=shots, fraction=fraction, seed=seed)
+        tasks = [Task(d or records.name, "classification", tr, te, classnames=records.prompt_names, domain=d)
+                 for d, (tr, te) in split.items()]
+        backbone = load_backbone(arch, pretrained, cache_dir, quick=quick)
+        settings, _ = gradient_groups_for(method, backbone, tasks, settings, config.batch_size, config.lr,
+                                          template_set(config.templates)[0], seed, snapshots, progress)
+        seed_everything(seed)                    # the method's initialisation draws from the global RNG
+        result = train(build_method(method, backbone, [t.name for t in tasks], **settings), tasks, config)
+        rows = [dict(experiment="train", method=method, task="classification", domain=t.name, seed=seed,
+                     **evaluate(result.model, t)) for t in tasks]
+        save_trainable(result.model, out / "trainable.safetensors")
+        write_results(rows, out)
     return pd.DataFrame(rows)

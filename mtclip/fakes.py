@@ -50,7 +50,8 @@ def _write_image(path: Path, rng: np.random.Generator, size: int = 16, base=None
     "Write a `size`×`size` RGB image at `path`; format from the suffix (`.jpg`, `.PNG`, ...)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "webp": "WEBP"}[path.suffix[1:].lower()]
+    fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "webp": "WEBP", "gif": "GIF", "tif": "TIFF",
+           "tiff": "TIFF"}[path.suffix[1:].lower()]
     Image.fromarray(_colour(rng, size, base)).save(path, format=fmt)
     return path
 
@@ -61,7 +62,7 @@ def _class_names(classes, known: list[str]) -> list[str]:
     return list(classes)
 
 # %% ../nbs/02b_fakes.ipynb
-def fake_image_folder(root, domains=("photo", "sketch"), classes=("cat", "dog", "aircraft_carrier"),
+def fake_image_folder(root, domains=("photo", "sketch"), classes=("fish", "boat", "paper_plane"),
                       per_class: int = 3, seed: int = 0, ext: str = "jpg") -> Path:
     "Write `root/<domain>/<class>/<class>_<i>.<ext>`, or `root/<class>/...` when `domains` is empty/None."
     root, rng = Path(root), np.random.default_rng(seed)
@@ -144,12 +145,12 @@ def fake_face_age_csv(root, n: int = 6, seed: int = 0) -> Path:
     return root
 
 # %% ../nbs/02b_fakes.ipynb
-#: Names of the malformed-kind files `fake_utkface` adds: two with a readable age, one without.
-UTKFACE_MALFORMED = ("61_1_20170109142408075.jpg.chip.jpg", "53__0_20170116184028385.jpg.chip.jpg",
-                     "_0_0_20170117000000000.jpg.chip.jpg")
+#: Names of the malformed files `fake_utkface` adds: two missing the race field, a doubled underscore, no age.
+UTKFACE_MALFORMED = ("61_1_20170109142408075.jpg.chip.jpg", "39_1_20170116174525125.jpg.chip.jpg",
+                     "53__0_20170116184028385.jpg.chip.jpg", "_0_0_20170117000000000.jpg.chip.jpg")
 
 def fake_utkface(root, n: int = 8, malformed: bool = True, seed: int = 0) -> Path:
-    "Write `root/UTKFace/` with `n` well-formed names (+3 malformed-kind ones if `malformed`); return `root`."
+    "Write `root/UTKFace/` with `n` well-formed names (+4 malformed ones if `malformed`); return `root`."
     root, rng = Path(root), np.random.default_rng(seed)
     top = root / "UTKFace"
     for i in range(n):

@@ -145,8 +145,10 @@ def task_affinity(method, tasks: list[str], batches: dict, snapshots: int = 1, l
             for p in params:
                 p.grad = flat[start:start + p.numel()].view_as(p).clone(); start += p.numel()
             optimizer.step()
+        G = G.detach().double()
         if normalize: G = F.normalize(G, dim=1)
-        total += (G @ G.T).double().detach()
+        A = G @ G.T                    # the BLAS need not give A[i, j] == A[j, i] bit for bit: mirror the upper triangle
+        total += torch.triu(A) + torch.triu(A, 1).T
     return pd.DataFrame((total / snapshots).numpy(), index=list(tasks), columns=list(tasks))
 
 # %% ../nbs/15_task_grouping.ipynb

@@ -37,6 +37,7 @@ class Method(nn.Module):
         self.clip = backbone.model            # registered as a submodule so counts and devices include it
 
     changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
+    trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
 
     def encode_image(self, images: torch.Tensor, task: str) -> torch.Tensor:
         "Image features for `task` (unnormalised): the encoder, then whatever the method adds after it."
@@ -103,6 +104,7 @@ def build_method(name: str, backbone: Backbone, tasks: list[str], **settings) ->
 @register_method("zero-shot")
 class ZeroShot(Method):
     "CLIP as it is: hand-made prompts, nothing trains."
+    trains = False
 
 @register_method("full")
 class FullFineTune(Method):

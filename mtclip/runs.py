@@ -4,8 +4,10 @@
 
 # %% ../nbs/10_runs.ipynb 3
 from __future__ import annotations
-import itertools, json, math, os, re, time, warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import ast, itertools, json, math, os, re, signal, threading, time, warnings, weakref
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -13,19 +15,24 @@ import yaml
 import nbformat
 import papermill as pm
 from papermill.exceptions import PapermillExecutionError
+from jupyter_client.manager import AsyncKernelManager
 from tqdm.auto import tqdm
-from .core import MtclipError, atomic_write
+from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
-__all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'write_results', 'parse_value',
-           'RunFailed', 'notebook_parameters', 'run_notebook', 'run_name', 'sweep', 'failed_runs', 'summarise',
-           'format_summary', 'collect', 'write_collected']
+__all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
+           'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
+           'notebook_parameters', 'run_notebook', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
+           'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
 REQUIRED_COLUMNS = ("experiment", "method", "task", "domain", "seed")
 # Columns that identify a run or a configuration, never metrics, even when numeric (see `summarise`).
 ID_COLUMNS = REQUIRED_COLUMNS + ("run", "split", "arch", "backbone", "shots", "epochs")
+# sweep.csv's bookkeeping columns (besides one per parameter): no grid or base parameter may be named like them
+SWEEP_COLUMNS = ("run", "status", "error", "seconds", "notebook")
+STATUSES = ("ok", "skipped", "failed", "interrupted")      # a sweep's `status` values
 
 # %% ../nbs/10_runs.ipynb
 def _jsonable(v):
@@ -69,10 +76,67 @@ def parse_value(value):
     return v if isinstance(v, (bool, int, float, list, dict, type(None))) else value
 
 # %% ../nbs/10_runs.ipynb
+_KINDS = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+_FIX = dict(bool="give true or false", int="give a whole number", float="give a number", str="give text",
+            list="give a list such as [1, 2] or 1,2", dict="give a mapping such as {a: 1}")
+
+def parameter_kind(spec: dict) -> str | None:
+    "Type of a `notebook_parameters` entry (bool, int, float, str, list, dict): annotation, else default; None: free."
+    if spec.get("inferred_type_name") in _KINDS: return spec["inferred_type_name"]
+    try: default = ast.literal_eval(str(spec.get("default", "")).strip())
+    except Exception: return None               # an expression, a name: no type to check against
+    return next((k for k, t in _KINDS.items() if type(default) is t), None)
+
+def _coerce_text(text: str, kind: str):
+    t = text.strip()
+    if kind == "str": return text
+    if kind == "bool":
+        if t.lower() in _TRUE + _FALSE: return t.lower() in _TRUE
+        raise ValueError(t)
+    if kind == "int":
+        try: return int(t)
+        except ValueError: f = float(t)                  # 1e3 is a whole number; 2.5 is not
+        if not f.is_integer(): raise ValueError(t)
+        return int(f)
+    if kind == "float": return float(t)
+    if kind == "list" and t and t[0] not in "[{": return [parse_value(x.strip()) for x in t.split(",")]
+    v = yaml.safe_load(t) if t else _KINDS[kind]()
+    if not isinstance(v, _KINDS[kind]): raise ValueError(t)
+    return v
+
+def _coerce(value, kind: str):
+    if isinstance(value, os.PathLike): value = os.fspath(value)
+    if isinstance(value, str): return _coerce_text(value, kind)
+    if value is None: return None                        # an explicit python None: the caller's choice
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if kind == "bool" and isinstance(value, (bool, np.bool_)): return bool(value)
+    if kind == "float" and number: return float(value)
+    if kind == "int" and number and float(value).is_integer(): return int(value)
+    if kind == "list" and isinstance(value, (list, tuple)): return list(value)
+    if kind == "dict" and isinstance(value, dict): return dict(value)
+    raise ValueError(repr(value))
+
+def typed_value(name: str, value, spec: dict, notebook, flag: str = "-p"):
+    "`value` of parameter `name` as the type of its default in `notebook` (`spec`: its `notebook_parameters` entry)."
+    kind = parameter_kind(spec)
+    if kind is None: return parse_value(value)
+    try: return _coerce(value, kind)
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+        article = "an" if kind == "int" else "a"
+        raise MtclipError(f"{flag} {name} {value!r}: `{name}` is {article} {kind} in {Path(notebook).name} "
+                          f"(default {spec.get('default')}); {_FIX[kind]}") from None
+
+# %% ../nbs/10_runs.ipynb
 class RunFailed(MtclipError):
     "An experiment notebook raised: `.notebook` is the executed copy with the traceback, `.error` the error's last line."
     def __init__(self, msg, notebook=None, error=""):
         super().__init__(msg); self.notebook, self.error = notebook, error
+
+class RunInterrupted(MtclipError):
+    "SIGINT/SIGTERM stopped a run or sweep: `.signal_name`, `.notebook` (the partial executed copy), `.table` (sweep)."
+    def __init__(self, msg, signal_name="SIGINT", notebook=None, table=None):
+        super().__init__(msg); self.signal_name, self.notebook, self.table = signal_name, notebook, table
 
 def _last_line(text) -> str:
     lines = [l.strip() for l in str(text).splitlines() if l.strip()]
@@ -111,6 +175,11 @@ def _check_names(path: Path, valid: dict, names, required=("out_dir",)):
     unknown = sorted(set(names) - set(valid))
     if unknown: raise MtclipError(f"parameter(s) {', '.join(unknown)} not in the parameters cell of {path.name}; valid: {', '.join(valid)}")
 
+def _cwd() -> str:
+    try: return os.getcwd()
+    except FileNotFoundError:
+        raise MtclipError("the current folder was deleted: cd into an existing folder and run again") from None
+
 # %% ../nbs/10_runs.ipynb
 def _share_mtclip_with_kernel():
     import mtclip
@@ -120,33 +189,108 @@ def _share_mtclip_with_kernel():
     if str(src) not in paths: os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *paths])
 
 # %% ../nbs/10_runs.ipynb
-def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str = "python3", progress: bool = True) -> Path:
+class _Stop(KeyboardInterrupt):
+    "What SIGINT/SIGTERM raise while a run executes: a KeyboardInterrupt that knows its signal."
+    def __init__(self, signal_name: str):
+        super().__init__(signal_name); self.signal_name = signal_name
+
+@contextmanager
+def _stop_on_signals():
+    "In the main thread SIGINT/SIGTERM raise `_Stop` (only noted while `state['hold']`); old handlers come back after."
+    state = {"hold": False, "signals": []}
+    if threading.current_thread() is not threading.main_thread():
+        yield state; return
+    def handler(signum, frame):
+        state["signals"].append(signal.Signals(signum).name)
+        if not state["hold"]: raise _Stop(state["signals"][-1])
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]   # nohup stays
+    old = {s: signal.signal(s, handler) for s in signals}
+    try: yield state
+    finally:
+        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
+
+_RUNNING = weakref.WeakSet()           # kernel managers of the runs executing now (a sweep's threads)
+
+class _TrackedKernelManager(AsyncKernelManager):
+    "nbclient's kernel manager, registered in `_RUNNING` while its kernel lives."
+    async def start_kernel(self, **kw):
+        await super().start_kernel(**kw); _RUNNING.add(self)
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False):
+        _RUNNING.discard(self); await super().shutdown_kernel(now=now, restart=restart)
+
+def _signal_kernels(signum, skip=()) -> set:
+    "Send `signum` to the process group of every running kernel not in `skip`; return the ids signalled."
+    sent = set()
+    for km in list(_RUNNING):
+        if id(km) in skip: continue
+        prov = getattr(km, "provisioner", None)
+        try: os.killpg(prov.pgid, signum) if getattr(prov, "pgid", None) else prov.process.send_signal(signum)
+        except (OSError, AttributeError): continue
+        sent.add(id(km))
+    return sent
+
+def _mark_interrupted(out_nb: Path, source: Path, params: dict, signal_name: str) -> Path:
+    "Make sure the partial executed copy `out_nb` is on disk, marked in its metadata as stopped by `signal_name`."
+    try: nb = json.loads(Path(out_nb).read_text())
+    except (OSError, ValueError):       # stopped before papermill wrote it, or while it did: the source, parameterised
+        nb = json.loads(Path(source).read_text())
+        nb.setdefault("metadata", {})["papermill"] = dict(input_path=str(source), output_path=str(out_nb),
+                                                          parameters=params)
+    meta = nb.setdefault("metadata", {}).setdefault("papermill", {})
+    meta.update(interrupted=True, interrupted_by=signal_name, exception=True)
+    if not meta.get("end_time"): meta["end_time"] = datetime.now(timezone.utc).isoformat()
+    for c in nb.get("cells", []):        # papermill calls every cell after the last one run `completed`
+        m = c.get("metadata", {}).get("papermill")
+        if m and not m.get("start_time"): m["status"] = "pending"
+    return atomic_write(out_nb, lambda t: Path(t).write_text(json.dumps(nb, indent=1, ensure_ascii=False)))
+
+# %% ../nbs/10_runs.ipynb
+def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: bool, cwd: str) -> Path:
+    "Run the checked notebook `path` with the typed `params` into `out_dir`, holding its lock; the executed copy."
+    out_dir = writable_folder(out_dir)
+    out_nb = out_dir / path.name
+    with folder_lock(out_dir), _stop_on_signals() as sig:
+        if (out_dir / RESULTS_JSON).exists():
+            raise MtclipError(f"{out_dir} holds a finished run ({RESULTS_JSON}); give a new --out, "
+                              f"or delete {out_dir / RESULTS_JSON} to run again")
+        try:
+            out_nb.unlink(missing_ok=True)       # an earlier failed run's copy is never taken for this run's
+            pm.execute_notebook(str(path), str(out_nb), parameters=params, kernel_name=kernel,
+                                language=_language(nbformat.read(path, as_version=4)), progress_bar=progress, cwd=cwd,
+                                kernel_manager_class=_TrackedKernelManager,
+                                # the kernel's own log is start-up chatter, and at Ctrl-C a 20-line zmq race report
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        except KeyboardInterrupt as e:
+            sig["hold"] = True
+            name = getattr(e, "signal_name", "SIGINT")
+            try: _mark_interrupted(out_nb, path, params, name)
+            except Exception: pass              # e.g. a full disk: papermill's copy stays unmarked; still stopped
+            raise RunInterrupted(f"{path.name} interrupted by {name}; partial executed notebook: {out_nb}; "
+                                 "run the same command again to start it over", name, out_nb) from None
+        except Exception as e:
+            err = _error_line(e)
+            where = f" in cell {e.exec_count}" if isinstance(e, PapermillExecutionError) else ""
+            raise RunFailed(f"{path.name} failed{where}: {err}; executed notebook with the traceback: {out_nb}",
+                            notebook=out_nb, error=err) from e
+    return out_nb
+
+def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str = "python3",
+                 progress: bool = True) -> Path:
     "Execute `notebook` with papermill into `out_dir/<notebook name>`, passing `parameters` and `out_dir`; return the executed copy."
-    path = Path(notebook)
+    path, given = Path(notebook), dict(parameters or {})
     valid = notebook_parameters(path, kernel)
-    params = {k: parse_value(v) for k, v in (parameters or {}).items()}
-    _check_names(path, valid, params)
-    out_dir = Path(out_dir).resolve()
-    if "out_dir" in params and Path(params["out_dir"]).resolve() != out_dir:
+    _check_names(path, valid, given)
+    params = {k: typed_value(k, v, valid[k], path) for k, v in given.items()}
+    out_dir = Path(out_dir).expanduser().resolve()
+    if "out_dir" in params and Path(params["out_dir"]).expanduser().resolve() != out_dir:
         raise MtclipError(f"parameter out_dir={params['out_dir']!r} differs from the `out_dir` argument {out_dir}: give it once")
     params["out_dir"] = str(out_dir)
     _check_kernel(kernel)
     path = path.resolve()
-    out_nb = out_dir / path.name
-    if out_nb == path: raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: the executed copy would overwrite {path.name}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir / path.name == path:
+        raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: the executed copy would overwrite {path.name}")
     _share_mtclip_with_kernel()
-    try:
-        pm.execute_notebook(str(path), str(out_nb), parameters=params, kernel_name=kernel,
-                            language=_language(nbformat.read(path, as_version=4)),
-                            progress_bar=progress, cwd=str(path.parent),
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])   # not the kernel's start-up chatter in every run
-    except Exception as e:
-        err = _error_line(e)
-        where = f" in cell {e.exec_count}" if isinstance(e, PapermillExecutionError) else ""
-        raise RunFailed(f"{path.name} failed{where}: {err}; executed notebook with the traceback: {out_nb}",
-                        notebook=out_nb, error=err) from e
-    return out_nb
+    return _execute(path, out_dir, params, kernel, progress, _cwd())
 
 # %% ../nbs/10_runs.ipynb
 def run_name(params: dict) -> str:
@@ -162,10 +306,69 @@ def _save_sweep(path: Path, records: list[dict], names):
         if old is not None and "run" in old: new = pd.concat([old[~old["run"].isin(names)], new], ignore_index=True)
     atomic_write(path, lambda t: new.to_csv(t, index=False))
 
+def _status_counts(table: pd.DataFrame) -> dict:
+    status = table["status"] if "status" in table else pd.Series(dtype=object)
+    return {s: int((status == s).sum()) for s in STATUSES}
+
+# %% ../nbs/10_runs.ipynb
+_UNSET = object()        # a default that is not a literal: nothing to compare against
+
+def _default(spec: dict | None):
+    try: return ast.literal_eval(str(spec["default"]).strip())
+    except Exception: return _UNSET
+
+def _same(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool): return type(a) is type(b) and a == b
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict): return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+def _recorded_parameters(notebook: Path) -> dict | None:
+    "The parameters papermill recorded in an executed notebook, without `out_dir`; None if it has none."
+    try: meta = json.loads(Path(notebook).read_text()).get("metadata", {}).get("papermill") or {}
+    except (OSError, ValueError, AttributeError): return None
+    if not isinstance(meta.get("parameters"), dict): return None
+    return {k: v for k, v in meta["parameters"].items() if k != "out_dir"}
+
+def parameter_differences(there: dict, now: dict, valid: dict) -> list[str]:
+    "Each parameter whose value differs between a finished run (`there`) and `now`, as 'epochs: 10 there, 5 now'."
+    out = []
+    for k in [*valid, *sorted((set(there) | set(now)) - set(valid))]:
+        if k == "out_dir": continue
+        d = _default(valid.get(k)) if k in valid else _UNSET
+        a, b = there.get(k, d), now.get(k, d)
+        if not _same(a, b):
+            show = lambda v: "the default" if v is _UNSET else repr(v)
+            out.append(f"{k}: {show(a)} there, {show(b)} now")
+    return out
+
+def _refuse_stale(path: Path, out_root: Path, runs: list, valid: dict):
+    "Refuse the sweep if a run folder of it holds results of a run with other parameters."
+    stale = []
+    for name, _, params in runs:
+        d = out_root / name
+        if not (d / RESULTS_JSON).exists(): continue
+        there = _recorded_parameters(d / path.name)
+        why = ["its parameters are not recorded (no executed " + path.name + ")"] if there is None \
+            else parameter_differences(there, params, valid)
+        if why: stale.append((d, why))
+    if stale:
+        (d, why), more = stale[0], len(stale) - 1
+        others = f" (and {more} more run folder{'s' if more > 1 else ''})" if more else ""
+        raise MtclipError(f"{d} holds a run finished with other parameters ({'; '.join(why)}){others}; "
+                          f"give a new --out, or delete {'those folders' if more else 'that folder'} to run again")
+
+# %% ../nbs/10_runs.ipynb
+def _sweep_record(name: str, params: dict, **status) -> dict:
+    "One `sweep.csv` row: `run`, every base and grid parameter, `seed`, then the bookkeeping columns."
+    rec = dict(run=name, **{k: v for k, v in params.items() if k != "seed"}, seed=params["seed"])
+    return {**rec, **dict(dict(status="ok", error="", seconds=0.0, notebook=""), **status)}
+
 def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict | None = None, workers: int = 1,
           kernel: str = "python3", progress: bool = True) -> pd.DataFrame:
     "Run `notebook` for every combination of `grid` values × `seeds` into `out_root/<run name>`; status per run in `out_root/sweep.csv`."
-    path, out_root = Path(notebook), Path(out_root)
+    path, out_root = Path(notebook), Path(out_root).expanduser()
     grid, base = dict(grid or {}), dict(base or {})
     for k, vs in grid.items():
         if isinstance(vs, (str, bytes, dict)) or not hasattr(vs, "__iter__") or not list(vs):
@@ -181,59 +384,138 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
         raise MtclipError(f"`seeds` must be a non-empty list of distinct integers, got {seeds!r}")
     valid = notebook_parameters(path, kernel)
     _check_names(path, valid, list(grid) + list(base), required=("out_dir", "seed"))
+    clash = [k for k in [*grid, *base] if k in SWEEP_COLUMNS]
+    if clash: raise MtclipError(f"parameter `{clash[0]}` of {path.name} has the name of a {SWEEP_CSV} column "
+                                f"({', '.join(SWEEP_COLUMNS)}): rename it in the notebook's parameters cell")
+    base = {k: typed_value(k, v, valid[k], path) for k, v in base.items()}
+    grid = {k: [typed_value(k, v, valid[k], path, flag="--grid") for v in vs] for k, vs in grid.items()}
     _check_kernel(kernel)
     keys = list(grid)
     runs = []
-    for combo in itertools.product(*[[parse_value(v) for v in grid[k]] for k in keys]):
+    for combo in itertools.product(*[grid[k] for k in keys]):
         for s in seeds:
             point = {**dict(zip(keys, combo)), "seed": int(s)}
             runs.append((run_name(point), point, {**base, **point}))
     names = [n for n, *_ in runs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup: raise MtclipError(f"grid values give the same run folder twice: {dup[0]}; make the values distinct as text")
-    out_root.mkdir(parents=True, exist_ok=True)
+    out_root, cwd, path = writable_folder(out_root).resolve(), _cwd(), path.resolve()
+    _share_mtclip_with_kernel()
+    with folder_lock(out_root):
+        _refuse_stale(path, out_root, runs, valid)
+        return _run_sweep(path, out_root, runs, workers, kernel, progress, cwd)
+
+# %% ../nbs/10_runs.ipynb
+def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str, progress: bool, cwd: str):
+    names, done, stopped = [n for n, *_ in runs], {}, {}
+    rel = lambda nb: str(Path(nb).relative_to(out_root))
 
     def one(name, point, params):
         d, t0 = out_root / name, time.time()
-        rec = dict(run=name, **point, status="ok", error="", seconds=0.0, notebook="")
-        if (d / RESULTS_JSON).exists(): return dict(rec, status="skipped", error="results.json exists")
+        if stopped: return None                             # never started: the sweep was interrupted first
+        if (d / RESULTS_JSON).exists():                    # with the same parameters: `_refuse_stale` checked
+            return _sweep_record(name, params, status="skipped", error="results.json exists, same parameters")
+        rec = _sweep_record(name, params)
         try:
-            nb = run_notebook(path, d, params, kernel=kernel, progress=False)
-            rec["notebook"] = str(nb.relative_to(out_root.resolve()))
+            nb = _execute(path, d, dict(params, out_dir=str(d)), kernel, False, cwd)
+            rec["notebook"] = rel(nb)
             if not (d / RESULTS_JSON).exists():
-                rec.update(status="failed", error="notebook finished without writing results.json (call mtclip.runs.write_results)")
+                rec.update(status="failed",
+                           error="notebook finished without writing results.json (call mtclip.runs.write_results)")
+        except RunInterrupted: raise
         except RunFailed as e:
-            rec.update(status="failed", error=e.error, notebook=str(Path(e.notebook).relative_to(out_root.resolve())))
+            rec.update(status="failed", error=e.error, notebook=rel(e.notebook))
+            if stopped:                                     # its kernel was interrupted by the sweep (threads)
+                try: _mark_interrupted(Path(e.notebook), path, dict(params, out_dir=str(d)), stopped["signal"])
+                except Exception: pass              # e.g. a full disk: still interrupted
+                rec.update(status="interrupted", error=f"interrupted by {stopped['signal']}")
         except MtclipError as e:
             rec.update(status="failed", error=_last_line(e))
         rec["seconds"] = round(time.time() - t0, 2)
         return rec
 
-    done: dict[str, dict] = {}
     bar = tqdm(total=len(runs), desc=f"sweep {path.name}", unit="run", disable=not progress)
+    def table():
+        t = pd.DataFrame([done[n] for n in names if n in done])
+        t.attrs["counts"] = _status_counts(t)
+        return t
     def finish(rec):
+        if rec is None or done.get(rec["run"]) is rec: return
         done[rec["run"]] = rec
         _save_sweep(out_root / SWEEP_CSV, [done[n] for n in names if n in done], names)
-        counts = pd.Series([r["status"] for r in done.values()]).value_counts().to_dict()
-        bar.set_postfix(counts); bar.update(1)
+        bar.set_postfix({k: v for k, v in _status_counts(pd.DataFrame(list(done.values()))).items() if v})
+        bar.update(1)
+
+    current = {}
+    with _stop_on_signals() as sig:
+        try:
+            if workers <= 1:
+                for r in runs:
+                    current.update(run=r, t0=time.time())
+                    finish(one(*r))
+                current.clear()
+            else: _run_threads(one, finish, runs, workers, sig, stopped)
+        except (KeyboardInterrupt, RunInterrupted) as e:     # _Stop between runs, RunInterrupted from a run
+            raise _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) from None
+        finally: bar.close()
+    return table()
+
+def _run_threads(one, finish, runs, workers, sig, stopped):
+    ex = ThreadPoolExecutor(max_workers=workers)
+    futures = [ex.submit(one, *r) for r in runs]
     try:
-        if workers <= 1:
-            for r in runs: finish(one(*r))
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as ex:
-                for f in as_completed([ex.submit(one, *r) for r in runs]): finish(f.result())
-    finally: bar.close()
-    return pd.DataFrame([done[n] for n in names if n in done])
+        for f in as_completed(futures): finish(f.result())
+    except KeyboardInterrupt as e:
+        sig["hold"] = True
+        stopped["signal"] = getattr(e, "signal_name", "SIGINT")
+        ex.shutdown(wait=False, cancel_futures=True)
+        sent = set()
+        while not all(f.done() for f in futures):
+            sent |= _signal_kernels(signal.SIGINT, skip=sent)
+            if len(sig["signals"]) > 1: _signal_kernels(signal.SIGKILL)     # a second Ctrl-C: no more waiting
+            wait(futures, timeout=0.5)
+        for f in futures:
+            if not f.cancelled() and f.exception() is None: finish(f.result())
+        raise
+    finally: ex.shutdown(wait=True)
+
+def _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) -> RunInterrupted:
+    "Record the run in progress as interrupted, write sweep.csv, and say so in one line."
+    sig["hold"] = True
+    name_sig = getattr(e, "signal_name", "SIGINT")
+    if current.get("run") and current["run"][0] not in done:
+        name, _, params = current["run"]
+        finished = (out_root / name / RESULTS_JSON).exists()       # the signal came just after the run ended
+        nb = getattr(e, "notebook", None)
+        done[name] = _sweep_record(name, params, status="ok" if finished else "interrupted",
+                                   error="" if finished else f"interrupted by {name_sig}",
+                                   seconds=round(time.time() - current["t0"], 2), notebook=rel(nb) if nb else "")
+    names = [n for n, *_ in runs]
+    _save_sweep(out_root / SWEEP_CSV, [done[n] for n in names if n in done], names)
+    t = table()
+    stopped_runs = [r for r in t.to_dict("records") if r["status"] == "interrupted"]
+    where = f"during {', '.join(r['run'] for r in stopped_runs)}" if stopped_runs else "between runs"
+    partial = next((r["notebook"] for r in stopped_runs if r["notebook"]), "")
+    finished = sum(t.attrs["counts"][s] for s in ("ok", "skipped"))
+    return RunInterrupted(f"sweep of {path.name} interrupted by {name_sig} {where}"
+                          + (f"; partial notebook: {out_root / partial}" if partial else "")
+                          + f"; {finished} of {len(runs)} runs finished, status in {out_root / SWEEP_CSV}; "
+                          "run the same sweep again to continue (finished runs are skipped)",
+                          name_sig, out_root / partial if partial else None, t)
 
 # %% ../nbs/10_runs.ipynb
-def _executed(folder: Path) -> list[tuple[Path, dict]]:
-    "Papermill-executed notebooks directly in `folder`, with their `papermill` metadata."
+def _notebooks(folder: Path) -> list[tuple[Path, dict | None]]:
+    "The notebooks directly in `folder` with their papermill metadata: {} for a plain notebook, None if unreadable."
     out = []
     for p in sorted(folder.glob("*.ipynb")):
-        try: meta = json.loads(p.read_text()).get("metadata", {}).get("papermill")
-        except Exception: continue
-        if meta: out.append((p, meta))
+        try: nb = json.loads(p.read_text())
+        except (OSError, ValueError): out.append((p, None)); continue
+        out.append((p, (nb.get("metadata") or {}).get("papermill") or {} if isinstance(nb, dict) else None))
     return out
+
+def _executed(folder: Path) -> list[tuple[Path, dict]]:
+    "Papermill-executed notebooks directly in `folder`, with their `papermill` metadata."
+    return [(p, meta) for p, meta in _notebooks(folder) if meta]
 
 def _notebook_error(path: Path) -> str:
     try:
@@ -246,27 +528,61 @@ def _notebook_error(path: Path) -> str:
 def _visible(p: Path, root: Path) -> bool:
     return not any(part.startswith(".") for part in p.relative_to(root).parts)
 
+def _read_rows(path: Path) -> list[dict]:
+    rows = json.loads(Path(path).read_text())
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows): raise ValueError("not a list of rows")
+    return rows
+
+def _results(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    "The readable `results.json` files below `root`, and the unreadable ones with the reason."
+    good, bad = [], []
+    for f in sorted(p for p in root.rglob(RESULTS_JSON) if _visible(p, root)):
+        try: _read_rows(f); good.append(f)
+        except Exception as e: bad.append((f, _error_line(e)))
+    return good, bad
+
 def failed_runs(root) -> pd.DataFrame:
-    "Runs below `root` without `results.json` that `sweep.csv` marks failed or that hold an executed notebook: `run`, `error`, `source`."
+    "Runs below `root` that did not finish (no readable results.json): `run`, `status` (failed/interrupted), `error`, `source`."
     root, seen, out = Path(root), set(), []
-    def add(folder, error, source):
+    good, bad = _results(root)
+    finished = {f.parent for f in good}
+    def add(folder, status, error, source):
         run = folder.relative_to(root).as_posix()
-        if run not in seen and not (folder / RESULTS_JSON).exists():
-            seen.add(run); out.append(dict(run=run, error=error, source=source))
+        if run not in seen and folder not in finished:
+            seen.add(run); out.append(dict(run=run, status=status, error=error, source=source))
+    for f, why in bad: add(f.parent, "failed", f"unreadable {RESULTS_JSON} (truncated?): {why}", f.relative_to(root).as_posix())
     for s in sorted(p for p in root.rglob(SWEEP_CSV) if _visible(p, root)):
         try: status = pd.read_csv(s, keep_default_na=False)
         except Exception: continue
         if "status" not in status or "run" not in status: continue
-        for r in status[status["status"] == "failed"].to_dict("records"):
-            add(s.parent / str(r["run"]), str(r.get("error", "")), s.relative_to(root).as_posix())
+        for r in status[status["status"].isin(["failed", "interrupted"])].to_dict("records"):
+            add(s.parent / str(r["run"]), r["status"], str(r.get("error", "")), s.relative_to(root).as_posix())
     folders = sorted({p.parent for p in root.rglob("*.ipynb") if _visible(p, root)})
     for folder in folders:
-        for nb, meta in _executed(folder):
-            err = _notebook_error(nb) if meta.get("exception") else ""
-            err = err or ("no results.json: still running or interrupted" if not meta.get("end_time")
-                          else "no results.json: the notebook finished without calling write_results")
-            add(folder, err, nb.relative_to(root).as_posix())
-    return pd.DataFrame(out, columns=["run", "error", "source"])
+        for nb, meta in _notebooks(folder):
+            source = nb.relative_to(root).as_posix()
+            if meta is None: add(folder, "failed", "unreadable notebook (truncated?)", source)
+            elif meta.get("interrupted"):
+                add(folder, "interrupted", f"interrupted by {meta.get('interrupted_by') or 'a signal'}", source)
+            elif meta:
+                err = _notebook_error(nb) if meta.get("exception") else ""
+                err = err or ("no results.json: still running, or killed" if not meta.get("end_time")
+                              else "no results.json: the notebook finished without calling write_results")
+                add(folder, "failed", err, source)
+    return pd.DataFrame(out, columns=["run", "status", "error", "source"])
+
+def run_counts(root) -> dict:
+    "How many runs below `root` finished (`ok`: a readable results.json), `failed`, and were `interrupted`."
+    root = Path(root)
+    if not root.is_dir(): raise MtclipError(f"results folder {root} does not exist")
+    failed = failed_runs(root)
+    return dict(ok=len(_results(root)[0]), failed=int((failed.status == "failed").sum()),
+                interrupted=int((failed.status == "interrupted").sum()))
+
+def counts_line(counts: dict) -> str:
+    "One console line from `run_counts` or a sweep's `table.attrs['counts']`, e.g. '3 runs ok, 1 failed, 0 interrupted'."
+    n = counts.get("ok", 0)
+    return ", ".join([f"{n} run{'' if n == 1 else 's'} ok"] + [f"{v} {k}" for k, v in counts.items() if k != "ok"])
 
 # %% ../nbs/10_runs.ipynb
 def _metric_columns(rows: pd.DataFrame, id_columns=()) -> list[str]:
@@ -317,27 +633,28 @@ def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not root.is_dir(): raise MtclipError(f"results folder {root} does not exist")
     frames, params = [], []
     failed = failed_runs(root)
-    bad = []
-    for f in sorted(p for p in root.rglob(RESULTS_JSON) if _visible(p, root)):
-        run = f.parent.relative_to(root).as_posix()
-        try: df = pd.DataFrame(json.loads(f.read_text()))
-        except Exception as e:
-            bad.append(dict(run=run, error=f"unreadable results.json: {_error_line(e)}", source=RESULTS_JSON)); continue
+    for f in _results(root)[0]:
+        df = pd.DataFrame(_read_rows(f))
         for _, meta in _executed(f.parent):
             for k, v in (meta.get("parameters") or {}).items():
                 if k == "out_dir": continue
                 if k not in params: params.append(k)
                 if k not in df: df[k] = json.dumps(v) if isinstance(v, (list, dict)) else v
-        df["run"] = run
+        df["run"] = f.parent.relative_to(root).as_posix()
         frames.append(df)
-    if bad: failed = pd.concat([failed, pd.DataFrame(bad)], ignore_index=True)
+    if not frames and not len(failed):
+        raise MtclipError(f"no runs under {root} (no {RESULTS_JSON}, no executed notebook): "
+                          "is this the --out of mtclip run or sweep?")
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run", *REQUIRED_COLUMNS])
     rows = rows[["run"] + [c for c in rows.columns if c != "run"]]
     rows.attrs["parameter_columns"] = params
     summary = summarise(rows, id_columns)
-    for df in (rows, summary): df.attrs["failed"] = failed.to_dict("records")
+    counts = dict(ok=len(frames), failed=int((failed.status == "failed").sum()),
+                  interrupted=int((failed.status == "interrupted").sum()))
+    for df in (rows, summary): df.attrs.update(failed=failed.to_dict("records"), counts=counts)
     if len(failed):
-        warnings.warn(f"{len(failed)} failed run(s) under {root}: {', '.join(failed.run)} (see summary.attrs['failed'])")
+        stopped = f", {counts['interrupted']} of them interrupted" if counts["interrupted"] else ""
+        warnings.warn(f"{len(failed)} failed run(s) under {root}{stopped}: {', '.join(failed.run)} (see summary.attrs['failed'])")
     return rows, summary
 
 def write_collected(root, id_columns=(), digits: int | None = None) -> list[Path]:
@@ -346,12 +663,11 @@ def write_collected(root, id_columns=(), digits: int | None = None) -> list[Path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows, summary = collect(root, id_columns)
-    failed = pd.DataFrame(summary.attrs.get("failed", []), columns=["run", "error", "source"])
+    failed = pd.DataFrame(rows.attrs["failed"], columns=["run", "status", "error", "source"])
     table = format_summary(summary, digits) if len(summary) else pd.DataFrame()
-    md = [f"# Results under `{root}`", "",
-          f"{rows['run'].nunique()} run(s) collected, {len(failed)} failed; metrics are mean ± std over seeds.", ""]
+    md = [f"# Results under `{root}`", "", f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over seeds.", ""]
     if len(table): md += [table.to_markdown(index=False), ""]
-    if len(failed): md += ["## Failed runs", "", failed[["run", "error"]].to_markdown(index=False), ""]
+    if len(failed): md += ["## Failed runs", "", failed[["run", "status", "error"]].to_markdown(index=False), ""]
     return [atomic_write(root / "collected.csv", lambda t: rows.to_csv(t, index=False)),
             atomic_write(root / "summary.csv", lambda t: summary.to_csv(t, index=False)),
             atomic_write(root / "summary.md", lambda t: Path(t).write_text("\n".join(md)))]

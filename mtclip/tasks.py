@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_tasks.ipynb 3
 from __future__ import annotations
+import warnings
 from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
@@ -15,8 +16,9 @@ from .data import Record, ImageDataset
 from .metrics import classification_metrics, retrieval_metrics, regression_metrics
 
 # %% auto 0
-__all__ = ['TEMPLATES', 'TASK_KINDS', 'templates', 'Task', 'encode_images', 'encode_texts', 'class_prompt_features',
-           'zero_shot_logits', 'caption_queries', 'evaluate_zero_shot', 'fit_ridge', 'fit_linear_probe']
+__all__ = ['TEMPLATES', 'TASK_KINDS', 'templates', 'Task', 'encode_images', 'encode_texts', 'check_class_words',
+           'class_prompt_features', 'zero_shot_logits', 'caption_queries', 'evaluate_zero_shot', 'fit_ridge',
+           'fit_linear_probe']
 
 # %% ../nbs/06_tasks.ipynb
 TEMPLATES = {
@@ -72,11 +74,30 @@ def encode_texts(backbone: Backbone, texts: list[str], batch_size: int = 256) ->
 # %% ../nbs/06_tasks.ipynb
 _PROMPT_CACHE: dict = {}
 
+def check_class_words(backbone: Backbone, classnames: list[str]):
+    """Refuse class names that the backbone's tokenizer cannot tell apart; warn about unknown words.
+    Only word-level tokenizers (the tiny CLIPs') have unknown words; open_clip's BPE tokenizer spells any word."""
+    unknown_words = getattr(backbone.tokenizer, "unknown_words", None)
+    unknown = unknown_words(list(classnames)) if unknown_words else []
+    if not unknown: return
+    said = f"the {backbone.arch} tokenizer does not know the word(s) {', '.join(map(repr, unknown[:8]))}" + \
+           (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "") + " of the class names"
+    seen: dict[tuple, str] = {}
+    for c in classnames:
+        ids = tuple(i for i in backbone.tokenizer.encode(c) if i != backbone.tokenizer.UNK)   # what it can read of c
+        if ids in seen:
+            raise MtclipError(f"{said}: classes {seen[ids]!r} and {c!r} read as the same words, so no text prompt can tell "
+                              "them apart and accuracy would be chance; use a CLIP with a full tokenizer (e.g. --arch "
+                              "ViT-B-16 --pretrained openai) or class names from its vocabulary (mtclip.world.VOCABULARY)")
+        seen[ids] = c
+    warnings.warn(f"{said}: each becomes the unknown token (the prompts still differ by the words it knows)", stacklevel=2)
+
 def class_prompt_features(backbone: Backbone, classnames: list[str], template_set="photo") -> torch.Tensor:
     "L2-normalised class features [C, d]: each class averaged over templates. Cached per backbone/classes/templates."
     temps = templates(template_set)
     key = (id(backbone.model), tuple(classnames), temps)
     if key not in _PROMPT_CACHE:
+        check_class_words(backbone, classnames)
         feats = encode_texts(backbone, [t.format(c) for c in classnames for t in temps])
         feats = F.normalize(feats, dim=-1).view(len(classnames), len(temps), -1).mean(1)
         _PROMPT_CACHE[key] = F.normalize(feats, dim=-1)

@@ -21,14 +21,14 @@ from .checkpoint import (save_checkpoint, read_checkpoint, optimizer_tensors, lo
 from .backbone import Backbone
 from .data import Record, ImageDataset
 from .methods import Method, build_method
-from .tasks import Task, templates as template_set, encode_images, encode_texts, caption_queries
+from .tasks import Task, templates as template_set, encode_images, encode_texts, caption_queries, check_class_words
 from .metrics import classification_metrics, retrieval_metrics, regression_metrics
 
 # %% auto 0
-__all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig', 'backbone_key', 'FeatureCache', 'RegressionHead',
-           'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted', 'run_identity',
-           'check_checkpoint_dir', 'Checkpoints', 'predict', 'evaluate', 'save_trainable', 'load_trainable',
-           'load_trained']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'RUN_OUTPUTS', 'TrainConfig', 'backbone_key', 'FeatureCache',
+           'RegressionHead', 'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted',
+           'run_identity', 'check_checkpoint_dir', 'Checkpoints', 'predict', 'evaluate', 'save_trainable',
+           'load_trainable', 'load_trained']
 
 # %% ../nbs/08b_trainer.ipynb
 OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional")
@@ -60,6 +60,8 @@ class TrainConfig:
         def need(ok, what): 
             if not ok: raise MtclipError(f"TrainConfig: {what}")
         need(isinstance(self.epochs, int) and self.epochs > 0, f"epochs={self.epochs!r} must be a positive integer")
+        need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < 2**63,
+             f"seed={self.seed!r} must be an integer >= 0")
         need(isinstance(self.batch_size, int) and self.batch_size > 0, f"batch_size={self.batch_size!r} must be a positive integer")
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
@@ -174,6 +176,7 @@ class MultiTaskModel(nn.Module):
                 if not y or any(v is None for v in y): raise MtclipError(f"regression task {t.name!r}: every training record needs a target")
                 y = torch.tensor(y, dtype=torch.float64)
                 self.heads[_module_name(t.name)] = RegressionHead(d, y.mean().item(), y.std().item() if len(y) > 1 and y.std() > 0 else 1.0)
+            if t.kind == "classification": check_class_words(method.backbone, t.classnames)
             if t.kind == "retrieval" and any(r.caption is None for r in t.train):
                 raise MtclipError(f"retrieval task {t.name!r}: every training record needs a caption")
         self.heads.to(next(method.clip.parameters()).device)
@@ -455,13 +458,20 @@ def run_identity(method: Method, tasks: list[Task], config: TrainConfig) -> dict
 
 _NOT_IDENTITY = ("progress", "resume", "checkpoint_dir", "checkpoint_every", "device")
 
+RUN_OUTPUTS = ("results.csv", "results.json", "trainable.safetensors")   # what a finished `mtclip train` leaves
+
 def check_checkpoint_dir(folder: str | Path, resume: bool) -> bool:
-    "Whether `folder` holds a checkpoint to resume; an error if it does and `resume` is off. Drops saves a kill cut short."
+    """Whether `folder` holds a checkpoint to resume; an error if it does and `resume` is off, or if it holds another
+    run's outputs without a checkpoint (they would be replaced). Drops saves a kill cut short."""
     path = Path(folder) / "checkpoint.safetensors"
     for stale in path.parent.glob(f".{path.name}.*.tmp"): stale.unlink()
     if path.is_file() and not resume:
         raise MtclipError(f"{path} exists: continue that run with resume=True (mtclip train --resume), "
                           "or give a new checkpoint_dir (delete the old one to start over)")
+    earlier = [n for n in RUN_OUTPUTS if (path.parent / n).exists()]
+    if earlier and not path.is_file():
+        raise MtclipError(f"{path.parent} holds the outputs of an earlier run ({', '.join(earlier)}) and no checkpoint to "
+                          "resume: they would be replaced; give a new --out / checkpoint_dir, or move them away first")
     return path.is_file()
 
 class Checkpoints:

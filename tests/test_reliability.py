@@ -154,13 +154,13 @@ def break_data(kind: str, root: Path) -> tuple[list, list]:
         return ["--dataset", "folder", "--root", r], ["zebra", "no images", "--skip-bad"]
     if kind == "truncated image":
         r = fakes.fake_image_folder(root / "d", per_class=6)
-        bad = r / "photo" / "cat" / "cat_0002.jpg"; bad.write_bytes(bad.read_bytes()[:150])
-        return ["--dataset", "folder", "--root", r], ["cat_0002.jpg", "cannot decode", "--skip-bad"]
+        bad = r / "photo" / "fish" / "fish_0002.jpg"; bad.write_bytes(bad.read_bytes()[:150])
+        return ["--dataset", "folder", "--root", r], ["fish_0002.jpg", "cannot decode", "--skip-bad"]
     if kind == "not an image":
         r = fakes.fake_image_folder(root / "d", per_class=6)
-        (r / "sketch" / "dog" / "dog_0001.jpg").write_text("<html>404 not found</html>")
-        return ["--dataset", "folder", "--root", r], ["dog_0001.jpg", "cannot decode"]
-    r = fakes.fake_minidomainnet(root / "m", classes=3, train_per_class=5, test_per_class=5)
+        (r / "sketch" / "boat" / "boat_0001.jpg").write_text("<html>404 not found</html>")
+        return ["--dataset", "folder", "--root", r], ["boat_0001.jpg", "cannot decode"]
+    r = fakes.fake_minidomainnet(root / "m", classes=["fish", "boat", "star"], train_per_class=5, test_per_class=5)
     split = r / "splits_mini" / "clipart_test.txt"
     lines = split.read_text().splitlines()
     if kind == "split line names a missing image":
@@ -169,9 +169,9 @@ def break_data(kind: str, root: Path) -> tuple[list, list]:
         return ["--dataset", "minidomainnet", "--root", r], ["clipart_test.txt:2", "_000099.jpg", "missing"]
     if kind == "split line names an unknown class":
         path, label = lines[1].split()
-        lines[1] = path.replace("aircraft_carrier", "zebra") + " " + label
-        (r / path.replace("aircraft_carrier", "zebra")).parent.mkdir(parents=True)
-        (r / path).rename(r / path.replace("aircraft_carrier", "zebra"))
+        lines[1] = path.replace("fish", "zebra") + " " + label
+        (r / path.replace("fish", "zebra")).parent.mkdir(parents=True)
+        (r / path).rename(r / path.replace("fish", "zebra"))
         split.write_text("\n".join(lines) + "\n")
         return ["--dataset", "minidomainnet", "--root", r], ["clipart_test.txt:2", "'zebra'", "contradicts"]
     raise ValueError(kind)
@@ -204,7 +204,7 @@ def test_non_numeric_age_is_named_with_its_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra,words", [
-    (["--shots", "50"], ["class 'aircraft_carrier' in domain 'photo' has 6 images, fewer than shots=50"]),
+    (["--shots", "50"], ["class 'boat' in domain 'photo' has 6 images, fewer than shots=50"]),
     (["--lr", "0"], ["lr=0.0 must be > 0"]),
     (["--epochs", "-2"], ["epochs=-2"]),
     (["--arch", "ViT-Q-99"], ["unknown architecture", "ViT-Q-99"]),

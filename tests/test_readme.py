@@ -1,0 +1,148 @@
+"""Every command block of the README, run as written, on tiny data in the real on-disk formats.
+
+The commands run through bash in a fresh home folder (HOME is a temporary folder, so `~/data/...` is a fake
+Office-Home release and the Hugging Face cache holds a randomly initialised ViT-B-16 saved under the real
+`openai` tag's repository and file name). Only what cannot run in a test as written is changed, and each
+change is listed in `ADJUSTMENTS` and must apply at least once, so a README edit cannot silently escape:
+- experiments on the embedded default get the random `mtclip-test-vit` checkpoint and the quick world (the
+  pretrained embedded CLIP takes ~5 minutes to build), 4 shots and 1 epoch;
+- sweeps run one seed instead of three;
+- `mtclip train` trains the random `mtclip-test-vit` instead of ViT-B-16 (training ViT-B-16 on a CPU takes minutes;
+  loading it from the offline cache by its tag is run as written by the `mtclip run` and Python examples);
+- the `...` of a "same command again" line is the previous command's arguments.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from mtclip import fakes
+
+README = REPO / "README.md"
+VIT_B16_OPENAI = ("timm/vit_base_patch16_clip_224.openai", "open_clip_model.safetensors")
+USED: set = set()
+
+
+def blocks(lang: str) -> list[str]:
+    "The README's fenced blocks of `lang`, dedented (blocks inside list items are indented)."
+    return [textwrap.dedent(body) for _, body in re.findall(rf"^( *)```{lang}\n(.*?)^ *```", README.read_text(),
+                                                              flags=re.S | re.M)]
+
+
+def command_lines(block: str) -> list[str]:
+    "The block's commands: continuation lines joined, comments dropped."
+    joined = re.sub(r"\\\n\s*", " ", block)
+    return [" ".join(shlex.split(line, comments=True)) for line in joined.splitlines()
+            if shlex.split(line, comments=True)]
+
+
+def notebook_parameters(name: str) -> dict:
+    from mtclip.runs import notebook_parameters as params
+    return params(REPO / "nbs" / "experiments" / f"{name}.ipynb")
+
+
+def adjust(line: str, previous: dict, checkpoint: Path) -> str:
+    "The README line as the test runs it (see the module docstring); every change is recorded in USED."
+    words = shlex.split(line)
+    if words[:2] == ["mtclip", "train"] and "..." in words:
+        USED.add("...")
+        at = words.index("...")
+        line = " ".join(words[:at] + previous["train"] + words[at + 1:])
+        words = shlex.split(line)
+    if words[:2] in (["mtclip", "run"], ["mtclip", "sweep"]):
+        params = notebook_parameters(words[2])
+        if "arch" in params and "-p arch" not in line:
+            USED.add("embedded -> test checkpoint")
+            line += f" -p arch mtclip-test-vit -p pretrained {checkpoint} -p quick true"
+            if "shots=" not in line: line += " -p shots 4"
+            if "epochs" in params: line += " -p epochs 1"
+        if "--seeds 0 1 2" in line:
+            USED.add("one seed")
+            line = line.replace("--seeds 0 1 2", "--seeds 0")
+    if words[:2] == ["mtclip", "train"]:
+        previous["train"] = words[words.index("--out") + 2:]
+        if "--arch ViT-B-16 --pretrained openai" in line:
+            USED.add("train on the test checkpoint")
+            line = line.replace("--arch ViT-B-16 --pretrained openai", f"--arch mtclip-test-vit --pretrained {checkpoint}")
+    return line
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    "A home folder with the README's data paths: a fake Office-Home release and a Hugging Face cache."
+    import open_clip
+    from safetensors.torch import save_file
+    home = tmp_path_factory.mktemp("home")
+    # the release's layout; class names the tiny CLIP's tokenizer knows too (the README trains it on this folder)
+    fakes.fake_office_home(home / "data", classes=["Fish", "Boat", "Paper_Plane"], per_class=20)
+    model = open_clip.create_model("ViT-B-16", pretrained=None, force_quick_gelu=True)
+    repo, filename = VIT_B16_OPENAI
+    commit = "0" * 40
+    first = None
+    for cache in (home / ".cache" / "huggingface" / "hub", home / "hf-cache"):
+        snapshot = cache / f"models--{repo.replace('/', '--')}" / "snapshots" / commit
+        snapshot.mkdir(parents=True)
+        (snapshot.parent.parent / "refs").mkdir()
+        (snapshot.parent.parent / "refs" / "main").write_text(commit)
+        if first is None:
+            first = snapshot / filename
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, first)
+        else:
+            (snapshot / filename).symlink_to(first)
+    return home
+
+
+def run_line(line: str, home: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HOME=str(home), HF_HUB_OFFLINE="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(["bash", "-c", line], cwd=home, env=env, capture_output=True, text=True)
+
+
+def check_outputs(line: str, home: Path):
+    "What each kind of command must leave behind."
+    words = shlex.split(line)
+    out = home / words[words.index("--out") + 1] if "--out" in words else None
+    if words[:2] == ["mtclip", "run"]: assert (out / "results.json").is_file() or list(out.glob("*.md")), line
+    if words[:2] == ["mtclip", "sweep"]: assert (out / "sweep.csv").is_file(), line
+    if words[:2] == ["mtclip", "train"]:
+        for name in ("results.csv", "trainable.safetensors", "checkpoint.safetensors"): assert (out / name).is_file(), name
+    if words[:2] == ["mtclip", "collect"]: assert (home / words[2] / "summary.md").is_file(), line
+
+
+def test_make_targets_of_the_first_lines_exist():
+    "`make demo` / `make test` (the README's first block): the recipes `make` would run (CI runs `make test` itself)."
+    first = command_lines(blocks("bash")[0])
+    assert first == ["make demo", "make test"], first
+    for target, needle in (("demo", "mtclip demo --out runs/demo"), ("test", "pytest")):
+        done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0 and needle in done.stdout, done.stdout + done.stderr
+
+
+def test_every_bash_block_runs_as_written(home, test_checkpoint):
+    previous: dict = {}
+    ran = []
+    for block in blocks("bash")[1:]:
+        for line in command_lines(block):
+            line = adjust(line, previous, test_checkpoint)
+            start = time.time()
+            done = run_line(line, home)
+            print(f"{time.time() - start:6.1f} s  {line}")
+            assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stderr[-3000:]}"
+            check_outputs(line, home)
+            ran.append(line)
+    assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint"} <= USED, USED
+    assert any(l.startswith("mtclip train mmap") for l in ran) and any("mmap_tables" in l for l in ran), ran
+
+
+def test_every_python_block_runs_as_written(home):
+    for block in blocks("python"):
+        done = subprocess.run([sys.executable, "-c", block], cwd=home, capture_output=True, text=True,
+                              env=dict(os.environ, HOME=str(home), HF_HUB_OFFLINE="1"))
+        assert done.returncode == 0, f"{block}\n{done.stderr[-3000:]}"

@@ -1,0 +1,39 @@
+"""`mtclip train` for every registered method: a short run on a tiny folder dataset writes its results,
+trained parameters and checkpoint; a method with nothing to train says so in one line."""
+import json
+
+import pandas as pd
+import pytest
+from safetensors.torch import load_file
+
+from mtclip import fakes
+from mtclip.methods import METHODS, _register_builtin_methods
+from test_cli import one_error_line
+from test_reliability import Done
+
+_register_builtin_methods()
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return fakes.fake_image_folder(tmp_path_factory.mktemp("data") / "images", per_class=4)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_train_every_method(method, tmp_path, data, test_checkpoint, capsys):
+    out = tmp_path / method
+    done = Done(["train", method, "--out", out, "--dataset", "folder", "--root", data, "--arch", "mtclip-test-vit",
+                 "--pretrained", test_checkpoint, "--shots", "2", "--epochs", "1", "--batch-size", "4",
+                 "--templates", "photo"], capsys)
+    if not METHODS[method].trains:
+        one_error_line(done, f"method {method!r} trains nothing", "mtclip run")
+        assert not out.exists() or not any(out.iterdir())
+        return
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(out / "results.csv")
+    assert sorted(rows.domain) == ["photo", "sketch"] and rows.accuracy.between(0, 1).all() and (rows.method == method).all()
+    weights = load_file(out / "trainable.safetensors")
+    meta = json.loads((out / "trainable.json").read_text())
+    assert meta["method"] == method and weights and (out / "checkpoint.safetensors").is_file()
+    if "groups" in meta["settings"]:            # MmAP and its baselines: gradient groups found before training
+        assert sorted(sum(meta["settings"]["groups"], [])) == ["photo", "sketch"]
