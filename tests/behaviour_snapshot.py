@@ -44,7 +44,7 @@ def snapshot(out: Path):
                "--batch-size", 4, "--templates", "photo", "--seed", 0, "--checkpoint-every", 0)
     tiny = ["-p", "arch", "mtclip-test-vit", "-p", "pretrained", out / "clip.safetensors", "-p", "quick", "true",
             "-p", "shots", "2", "-p", "epochs", "1"]
-    for notebook, extra in (("mt_clip_adapter", []), ("mmap_methods", ["-p", "snapshots", "1"])):
+    for notebook, extra in (("mt_clip_adapter", ["-p", "budget", "0.02"]), ("mmap_methods", ["-p", "snapshots", "1"])):
         print("run", notebook, flush=True)
         mtclip("run", notebook, "--out", out / "notebooks" / notebook, *tiny, *extra)
 
