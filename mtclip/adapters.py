@@ -67,17 +67,16 @@ class CLIPAdapterConfig(MethodConfig):
         if not 0 <= self.ratio <= 1: raise MtclipError(f"clip-adapter: ratio={self.ratio}: the residual ratio alpha must be in [0, 1]")
 
 class _PostEncoderAdapters(Method):
-    "Shared machinery: one adapter per parameter set (`task_key`) and side."
+    "Shared machinery: an adapter after the image encoder (part `image`) and/or the text encoder (part `text`)."
+    parts = ("image", "text")
     changes_encoders = False
 
-    def _keys(self): return ["shared"] if self.config.sharing == "multi-task" else list(self.tasks)
+    def _adapt(self, part: str, features: torch.Tensor, task: str) -> torch.Tensor:
+        if part not in self.sharing.schemes: return features
+        return self.sharing.select(part, task)(features)
 
-    def _adapt(self, adapters: nn.ModuleDict | None, features: torch.Tensor, task: str) -> torch.Tensor:
-        if adapters is None: return features
-        return adapters[self.task_key(task)](features)
-
-    def adapt_image(self, features, task): return self._adapt(self.image_adapters, features, task)
-    def adapt_text(self, features, task): return self._adapt(self.text_adapters, features, task)
+    def adapt_image(self, features, task): return self._adapt("image", features, task)
+    def adapt_text(self, features, task): return self._adapt("text", features, task)
 
 def _device_of(clip): return next(clip.parameters()).device
 
@@ -86,25 +85,28 @@ class MultiTaskCLIPAdapter(_PostEncoderAdapters):
     "Multi-Task CLIP-Adapter (Han): bottleneck adapters after CLIP's frozen image and text encoders."
     config_class = MTAdapterConfig
 
+    def parameter_parts(self, config): return tuple(p for p, on in (("image", config.image), ("text", config.text)) if on)
+
     def __init__(self, backbone, tasks, config: MTAdapterConfig):
         super().__init__(backbone, tasks, config)
         d = backbone.embed_dim
         r = config.bottleneck or max(1, d // 32)
         self.bottleneck = r
-        make = lambda: nn.ModuleDict({k: BottleneckAdapter(d, r) for k in self._keys()})
-        self.image_adapters = make() if config.image else None
-        self.text_adapters = make() if config.text else None
+        make = lambda part: self.sharing.modules(part, lambda: BottleneckAdapter(d, r))
+        self.image_adapters = make("image") if config.image else None
+        self.text_adapters = make("text") if config.text else None
         self.to(_device_of(self.clip))
 
 @register_method("clip-adapter")
 class CLIPAdapter(_PostEncoderAdapters):
     "CLIP-Adapter (Gao et al.): f* = ratio * A(f) + (1 - ratio) * f on the image features; the text side is CLIP's."
     config_class = CLIPAdapterConfig
+    parts = ("image",)
 
     def __init__(self, backbone, tasks, config: CLIPAdapterConfig):
         super().__init__(backbone, tasks, config)
         d = backbone.embed_dim
-        self.image_adapters = nn.ModuleDict({k: ResidualRatioAdapter(d, config.reduction, config.ratio) for k in self._keys()})
+        self.image_adapters = self.sharing.modules("image", lambda: ResidualRatioAdapter(d, config.reduction, config.ratio))
         self.text_adapters = None
         self.to(_device_of(self.clip))
 

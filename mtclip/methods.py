@@ -10,34 +10,53 @@ import torch
 from torch import nn
 from .core import MtclipError
 from .backbone import Backbone, count_parameters
+from .sharing import Sharing, resolve_scheme
 
 # %% auto 0
-__all__ = ['SHARING', 'METHODS', 'BUILTIN_METHOD_MODULES', 'MethodConfig', 'Method', 'register_method', 'method_config',
-           'build_method', 'ZeroShot', 'FullFineTune', 'method_parameters']
+__all__ = ['METHODS', 'BUILTIN_METHOD_MODULES', 'MethodConfig', 'Method', 'register_method', 'method_config', 'build_method',
+           'ZeroShot', 'FullFineTune', 'method_parameters']
 
 # %% ../nbs/07_methods.ipynb
-SHARING = ("multi-task", "single-task")
-
 @dataclass
 class MethodConfig:
     "Settings every method has; methods subclass this with their own fields."
-    sharing: str = "multi-task"   # multi-task: one parameter set for all tasks (-MT); single-task: one per task
+    sharing: str | dict = "multi-task"   # a scheme for every part (shared | task | group; multi-task = shared,
+                                         # single-task = task), or a mapping part -> scheme (e.g. Half-shared)
 
     def __post_init__(self):
-        if self.sharing not in SHARING:
-            raise MtclipError(f"sharing={self.sharing!r}: use one of {SHARING}")
+        schemes = self.sharing.items() if isinstance(self.sharing, dict) else [("", self.sharing)]
+        for part, scheme in schemes: resolve_scheme(scheme, part)
 
 class Method(nn.Module):
     "A way of adapting a frozen CLIP to a list of tasks. Subclasses add parameters and override the encoders."
     config_class = MethodConfig
+    name = ""                  # the registry name (`register_method`)
+    parts: tuple[str, ...] = ()   # the parameter parts; `self.sharing` says which copy of each serves which task
+    changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
+    trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
 
     def __init__(self, backbone: Backbone, tasks: list[str], config: MethodConfig):
         super().__init__()
         self.backbone, self.tasks, self.config = backbone, list(tasks), config
         self.clip = backbone.model            # registered as a submodule so counts and devices include it
+        self.sharing = Sharing(self.tasks, self.part_schemes(config), self.task_groups(config))
 
-    changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
-    trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
+    def parameter_parts(self, config) -> tuple[str, ...]:
+        "The parts this method has with `config` (the class's `parts` unless a setting leaves some out)."
+        return self.parts
+
+    def part_schemes(self, config) -> dict[str, str]:
+        "Each part's sharing scheme: `config.sharing` for every part, or the mapping it gives (one scheme per part)."
+        parts = self.parameter_parts(config)
+        if not isinstance(config.sharing, dict): return {p: config.sharing for p in parts}
+        if set(config.sharing) != set(parts):
+            raise MtclipError(f"sharing={config.sharing}: {self.name or type(self).__name__} needs a scheme for each "
+                              f"of its parts {list(parts)}, no others")
+        return dict(config.sharing)
+
+    def task_groups(self, config) -> list[list[str]] | None:
+        "The task groups for parts shared per group (None: the method has none)."
+        return None
 
     def encode_image(self, images: torch.Tensor, task: str) -> torch.Tensor:
         "Image features for `task` (unnormalised): the encoder, then whatever the method adds after it."
@@ -53,11 +72,6 @@ class Method(nn.Module):
     def adapt_text(self, features: torch.Tensor, task: str) -> torch.Tensor:
         return features
 
-    def task_key(self, task: str) -> str:
-        "Which parameter set serves `task` under the sharing scheme."
-        if task not in self.tasks: raise MtclipError(f"unknown task {task!r}; this method was built for {self.tasks}")
-        return "shared" if self.config.sharing == "multi-task" else task
-
     @property
     def frozen_encoders(self) -> bool:
         "True when nothing inside the encoders trains or changes, so their outputs can be cached once."
@@ -72,7 +86,7 @@ METHODS: dict[str, type[Method]] = {}
 def register_method(name: str):
     def add(cls):
         METHODS[name] = cls
-        cls.method_name = name
+        cls.name = name
         return cls
     return add
 
@@ -108,19 +122,20 @@ class ZeroShot(Method):
 
 @register_method("full")
 class FullFineTune(Method):
-    "Every CLIP weight trains. Single-task form keeps one full copy of CLIP per task."
+    "Every CLIP weight trains: CLIP itself when shared, else one full copy of CLIP per task (or group)."
+    parts = ("clip",)
     changes_encoders = True
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        if config.sharing == "single-task":
-            self.copies = nn.ModuleDict({t: copy.deepcopy(self.clip) for t in self.tasks})
-            for m in self.copies.values(): m.requires_grad_(True)
-        else:
+        if self.sharing.schemes["clip"] == "shared":
             self.clip.requires_grad_(True)
+            self.sharing.use("clip", {"shared": self.clip})
+        else:
+            self.copies = self.sharing.modules("clip", lambda: copy.deepcopy(self.clip))
+            for m in self.copies.values(): m.requires_grad_(True)
 
-    def _model(self, task): return self.clip if self.config.sharing == "multi-task" else self.copies[self.task_key(task)]
-    def encode_image(self, images, task): return self.adapt_image(self._model(task).encode_image(images), task)
-    def encode_text(self, tokens, task): return self.adapt_text(self._model(task).encode_text(tokens), task)
+    def encode_image(self, images, task): return self.adapt_image(self.sharing.select("clip", task).encode_image(images), task)
+    def encode_text(self, tokens, task): return self.adapt_text(self.sharing.select("clip", task).encode_text(tokens), task)
 
 # %% ../nbs/07_methods.ipynb
 def method_parameters(arch: str, method: str, tasks: int = 1, **settings) -> dict:

@@ -52,8 +52,8 @@ class _SwappedUnits(MmAP):
     "MmAP's framework with another prompt unit (`make_unit`)."
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.group_prompts = nn.ModuleDict({k: self.make_unit(config) for k in self.group_prompts})
-        self.task_prompts = nn.ModuleDict({k: self.make_unit(config) for k in self.task_prompts})
+        for part, attr in (("group_prompt", "group_prompts"), ("task_prompt", "task_prompts")):
+            if part in self.sharing.schemes: setattr(self, attr, self.sharing.modules(part, lambda: self.make_unit(config)))
 
 @register_method("joint-prompts")
 class JointPrompts(_SwappedUnits):

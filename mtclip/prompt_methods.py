@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from .core import MtclipError
 from .methods import Method, MethodConfig, register_method
+from .sharing import resolve_scheme
 from .prompts import DeepPrompts, text_transformer, vision_transformer
 
 # %% auto 0
@@ -18,7 +19,7 @@ __all__ = ['MMAP_PARTS', 'GROUPINGS', 'PromptMethod', 'CoOpConfig', 'CoOp', 'VPT
 
 # %% ../nbs/14_prompt_methods.ipynb
 class PromptMethod(Method):
-    "Base of the prompt methods: hooks, per-slot parameters, prompted encoders."
+    "Base of the prompt methods: hooks, parameters per sharing slot, prompted encoders."
     changes_encoders = True
     text_template = "{}."          # the class text these methods expect: the class name; the context is learned
     prompts_text = prompts_image = True
@@ -31,15 +32,6 @@ class PromptMethod(Method):
         self.vision_layers = len(vision_transformer(self.clip).resblocks)
         self.text_width = text_transformer(self.clip).width
         self.vision_width = vision_transformer(self.clip).width
-
-    @property
-    def slot_names(self) -> list[str]:
-        return ["shared"] if self.config.sharing == "multi-task" else [f"task{i}" for i in range(len(self.tasks))]
-
-    def slot(self, task: str) -> str:
-        "The parameter slot serving `task`."
-        key = self.task_key(task)
-        return "shared" if key == "shared" else f"task{self.tasks.index(key)}"
 
     def text_prompts(self, task: str) -> list[torch.Tensor] | None: return None
     def image_prompts(self, task: str) -> list[torch.Tensor] | None: return None
@@ -92,14 +84,15 @@ class CoOpConfig(MethodConfig):
 class CoOp(PromptMethod):
     "Learned text context (CoOp); one context per task (single-task) or one for all (CoOp-MT)."
     config_class = CoOpConfig
+    parts = ("context",)
     prompts_image = False
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.ctx = nn.ParameterDict({s: nn.Parameter(torch.randn(config.n_ctx, self.text_width) * config.init_std)
-                                     for s in self.slot_names})
+        self.ctx = self.sharing.parameters("context", lambda: nn.Parameter(torch.randn(config.n_ctx, self.text_width)
+                                                                           * config.init_std))
 
-    def text_prompts(self, task): return [self.ctx[self.slot(task)]]
+    def text_prompts(self, task): return [self.sharing.select("context", task)]
 
 # %% ../nbs/14_prompt_methods.ipynb
 @dataclass
@@ -117,16 +110,16 @@ class VPTConfig(MethodConfig):
 class VPT(PromptMethod):
     "Deep visual prompts (VPT-deep); the text encoder is untouched."
     config_class = VPTConfig
+    parts = ("prompts",)
     prompts_text = False
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
         self.depth = _depth(config.depth, self.vision_layers)
-        self.prompts = nn.ParameterDict({
-            s: nn.Parameter(torch.randn(self.depth, config.n_tokens, self.vision_width) * config.init_std)
-            for s in self.slot_names})
+        self.prompts = self.sharing.parameters("prompts", lambda: nn.Parameter(
+            torch.randn(self.depth, config.n_tokens, self.vision_width) * config.init_std))
 
-    def image_prompts(self, task): return list(self.prompts[self.slot(task)].unbind(0))
+    def image_prompts(self, task): return list(self.sharing.select("prompts", task).unbind(0))
 
 # %% ../nbs/14_prompt_methods.ipynb
 @dataclass
@@ -155,16 +148,16 @@ class MaPLePrompt(nn.Module):
 class MaPLe(PromptMethod):
     "Multi-modal prompts with text-to-vision coupling (MaPLe); MaPLe-MT in the multi-task form."
     config_class = MaPLeConfig
+    parts = ("prompts",)
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
         self.depth, self.text_depth, self.vision_depth = _tower_depths(self, config.depth)
-        self.prompts = nn.ModuleDict({s: MaPLePrompt(self.depth, config.n_ctx, self.text_width, self.vision_width,
-                                                     config.init_std, self.text_depth, self.vision_depth)
-                                      for s in self.slot_names})
+        self.prompts = self.sharing.modules("prompts", lambda: MaPLePrompt(
+            self.depth, config.n_ctx, self.text_width, self.vision_width, config.init_std, self.text_depth, self.vision_depth))
 
-    def text_prompts(self, task): return self.prompts[self.slot(task)].text_prompts()
-    def image_prompts(self, task): return self.prompts[self.slot(task)].image_prompts()
+    def text_prompts(self, task): return self.sharing.select("prompts", task).text_prompts()
+    def image_prompts(self, task): return self.sharing.select("prompts", task).image_prompts()
 
 # %% ../nbs/14_prompt_methods.ipynb
 def kron(M: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
@@ -195,7 +188,9 @@ class MmAPConfig(MethodConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.sharing == "single-task": self.parts, self.grouping = ("task-specific",), None
+        if isinstance(self.sharing, dict):
+            raise MtclipError(f"sharing={self.sharing}: MmAP's sharing is set by parts= and grouping=, not per part")
+        if resolve_scheme(self.sharing) == "task": self.parts, self.grouping = ("task-specific",), None
         if isinstance(self.parts, str): self.parts = (self.parts,)
         self.parts = tuple(self.parts)
         if not self.parts or any(p not in MMAP_PARTS for p in self.parts):
@@ -245,27 +240,35 @@ class MmAP(PromptMethod):
                               f"try n={math.gcd(d_l, d_v)} or a divisor of it")
         self.n = n
         self.depth, self.text_depth, self.vision_depth = _tower_depths(self, config.depth)
-        self.groups, self.groups_pending = self._make_groups(config)
+        self.groups = self.sharing.groups or []
+        self.groups_pending = "group-shared" in config.parts and config.groups is None and config.grouping == "gradient"
         unit = lambda: MmAPPrompt(self.depth, config.b, config.m, n, d_l, d_v, config.init_std, self.text_depth, self.vision_depth)
-        self.group_prompts = nn.ModuleDict({f"group{g}": unit() for g in range(len(self.groups))}
-                                           if "group-shared" in config.parts else {})
-        self.task_prompts = nn.ModuleDict({f"task{i}": unit() for i in range(len(self.tasks))}
-                                          if "task-specific" in config.parts else {})
+        self.group_prompts = self.sharing.modules("group_prompt", unit) if "group-shared" in config.parts else nn.ModuleDict()
+        self.task_prompts = self.sharing.modules("task_prompt", unit) if "task-specific" in config.parts else nn.ModuleDict()
 
-    def _make_groups(self, config) -> tuple[list[list[str]], bool]:
-        from mtclip.grouping import check_partition, random_partition
-        if "group-shared" not in config.parts: return [], False
-        if config.groups is not None: return check_partition(config.groups, self.tasks), False
-        if config.grouping == "one-group": return [list(self.tasks)], False
+    def parameter_parts(self, config):
+        return tuple(part for part, on in (("group_prompt", "group-shared" in config.parts),
+                                           ("task_prompt", "task-specific" in config.parts)) if on)
+
+    def part_schemes(self, config):
+        "Fixed by MmAP's design (eq. 9): the group-shared MmAPs one per task group, the task-specific one per task."
+        return {p: "group" if p == "group_prompt" else "task" for p in self.parameter_parts(config)}
+
+    def task_groups(self, config) -> list[list[str]] | None:
+        "The groups of the group-shared MmAPs: given, one group, random, or (gradient, not yet computed) placeholders."
+        from mtclip.grouping import random_partition
+        if "group-shared" not in config.parts: return None
+        if config.groups is not None: return config.groups
+        if config.grouping == "one-group": return [list(self.tasks)]
         k = min(config.n_groups, len(self.tasks))
-        if config.grouping == "random": return random_partition(self.tasks, k, config.seed), False
+        if config.grouping == "random": return random_partition(self.tasks, k, config.seed)
         # "gradient" without groups: consecutive placeholder groups, for counting only
         bounds = [round(i * len(self.tasks) / k) for i in range(k + 1)]
-        return [self.tasks[bounds[i]:bounds[i + 1]] for i in range(k)], True
+        return [self.tasks[bounds[i]:bounds[i + 1]] for i in range(k)]
 
     def group_of(self, task: str) -> int:
         "Index of the group that `task` belongs to."
-        return next(g for g, members in enumerate(self.groups) if task in members)
+        return int(self.sharing.slot("group_prompt", task)[len("group"):])
 
     def units(self, task: str) -> list[MmAPPrompt]:
         "The MmAPs task `task` runs with, in eq. 9's order: [group-shared, task-specific]."
@@ -273,8 +276,7 @@ class MmAP(PromptMethod):
         if self.groups_pending:
             raise MtclipError("mmap with grouping='gradient' needs its groups: compute them with mtclip.grouping "
                               "(task_affinity on a one-group MmAP, then best_partition) and build with groups=...")
-        out = [self.group_prompts[f"group{self.group_of(task)}"]] if len(self.group_prompts) else []
-        return out + ([self.task_prompts[f"task{self.tasks.index(task)}"]] if len(self.task_prompts) else [])
+        return [self.sharing.select(part, task) for part in ("group_prompt", "task_prompt") if part in self.sharing.schemes]
 
     def text_prompts(self, task):
         return list(torch.cat([u.text_prompts()[:self.text_depth] for u in self.units(task)], dim=1).unbind(0))
@@ -298,20 +300,19 @@ class BitFitConfig(MethodConfig):
 class BitFit(Method):
     "Train every bias term of CLIP: one copy for all tasks (multi-task) or one per task (single-task)."
     config_class = BitFitConfig
+    parts = ("biases",)
     changes_encoders = True
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
         self.bias_names = [n for n, _ in self.clip.named_parameters() if n.endswith("bias")]
         if not self.bias_names: raise MtclipError(f"bitfit: {backbone.arch} has no bias terms")
-        slots = ["shared"] if config.sharing == "multi-task" else [f"task{i}" for i in range(len(self.tasks))]
         params = dict(self.clip.named_parameters())
-        self.biases = nn.ModuleDict({s: nn.ParameterDict({n.replace(".", "__"): nn.Parameter(params[n].detach().clone())
-                                                          for n in self.bias_names}) for s in slots})
+        self.biases = self.sharing.modules("biases", lambda: nn.ParameterDict(
+            {n.replace(".", "__"): nn.Parameter(params[n].detach().clone()) for n in self.bias_names}))
 
     def _run(self, fn, x, task):
-        key = self.task_key(task)
-        biases = self.biases["shared" if key == "shared" else f"task{self.tasks.index(key)}"]
+        biases = self.sharing.select("biases", task)
         values = {f"clip.{n}": biases[n.replace(".", "__")] for n in self.bias_names}
         return torch.func.functional_call(_Tower(self.clip, fn), values, (x,))
 

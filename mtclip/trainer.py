@@ -301,7 +301,7 @@ def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
     if mode == "off": return False
     if not method.frozen_encoders:
-        raise MtclipError(f"cache_features={mode!r}: method {getattr(method, 'method_name', type(method).__name__)!r} changes the "
+        raise MtclipError(f"cache_features={mode!r}: method {method.name or type(method).__name__!r} changes the "
                           "encoders, so their features cannot be cached; use cache_features='auto' or 'off'")
     return True
 
@@ -350,7 +350,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
             model.heads[_module_name(t.name)].fit_input(frozen)
     encode_seconds = time.time() - start
     params = [p for p in model.parameters() if p.requires_grad]
-    if not params: raise MtclipError(f"method {getattr(method, 'method_name', '?')!r} has nothing to train on these tasks")
+    if not params: raise MtclipError(f"method {method.name or type(method).__name__!r} has nothing to train on these tasks")
     # AdamW's fused (one kernel for all parameters) update: on the cache's tiny steps the per-tensor optimiser
     # dispatch of `foreach` was as long as forward and backward together (measured: 75 ms vs 13 ms an epoch).
     fused = dict(fused=True) if all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params) else dict(foreach=True)
@@ -451,7 +451,7 @@ def run_identity(method: Method, tasks: list[Task], config: TrainConfig) -> dict
     "What decides a run's result: its settings, the method and its settings, the backbone's weights, the tasks' data."
     records = lambda rs: _sha([(r.path, r.index, r.label, r.target, r.caption, r.domain) for r in rs])[:16]
     return dict(config={k: v for k, v in asdict(config).items() if k not in _NOT_IDENTITY},
-                method=getattr(method, "method_name", type(method).__name__), settings=asdict(method.config),
+                method=method.name or type(method).__name__, settings=asdict(method.config),
                 method_tasks=list(method.tasks),
                 backbone=dict(arch=method.backbone.arch, pretrained=str(method.backbone.pretrained), weights=backbone_key(method.backbone)),
                 tasks={t.name: dict(kind=t.kind, classes=list(t.classnames), train=records(t.train), n_train=len(t.train)) for t in tasks})
@@ -551,7 +551,7 @@ def save_trainable(model: MultiTaskModel, path: str | Path) -> Path:
     path = Path(path)
     tensors = {n: t.detach().cpu().contiguous() for n, t in _trainable_state(model).items()}
     m = model.method
-    meta = dict(method=getattr(m, "method_name", type(m).__name__), settings=asdict(m.config),
+    meta = dict(method=m.name or type(m).__name__, settings=asdict(m.config),
                 tasks=[dict(name=t.name, kind=t.kind, classes=len(t.classnames)) for t in model.tasks.values()],
                 method_tasks=list(m.tasks), templates=list(model.templates),
                 arch=m.backbone.arch, pretrained=m.backbone.pretrained,
