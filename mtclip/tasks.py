@@ -16,9 +16,8 @@ from .data import Record, ImageDataset
 from .metrics import classification_metrics, retrieval_metrics, regression_metrics
 
 # %% auto 0
-__all__ = ['TEMPLATES', 'TASK_KINDS', 'templates', 'Task', 'encode_images', 'encode_texts', 'check_class_words',
-           'class_prompt_features', 'zero_shot_logits', 'caption_queries', 'evaluate_zero_shot', 'fit_ridge',
-           'fit_linear_probe']
+__all__ = ['TEMPLATES', 'templates', 'Task', 'encode_images', 'encode_texts', 'check_class_words', 'class_prompt_features',
+           'zero_shot_logits', 'caption_queries', 'evaluate_zero_shot', 'fit_ridge', 'fit_linear_probe']
 
 # %% ../nbs/06_tasks.ipynb
 TEMPLATES = {
@@ -26,8 +25,6 @@ TEMPLATES = {
     "ensemble": ("a photo of a {}.", "a picture of a {}.", "a drawing of a {}.", "a rendering of a {}.",
                  "a photo of the {}.", "an image of a {}.", "a {} in clipart style.", "a sketch of a {}."),
 }
-TASK_KINDS = ("classification", "retrieval", "regression")
-
 def templates(name_or_list: str | tuple | list) -> tuple[str, ...]:
     "Prompt templates by name (`photo`, `ensemble`) or as given; each must contain `{}`."
     found = TEMPLATES.get(name_or_list) if isinstance(name_or_list, str) else tuple(name_or_list)
@@ -47,8 +44,9 @@ class Task:
     domain: str = ""
 
     def __post_init__(self):
+        from mtclip.task_kinds import TASK_KINDS     # the registry of kinds (`task_kinds`), which builds on this module
         if self.kind not in TASK_KINDS:
-            raise MtclipError(f"task {self.name!r}: kind={self.kind!r} is not one of {TASK_KINDS}")
+            raise MtclipError(f"task {self.name!r}: kind={self.kind!r} is not one of {', '.join(TASK_KINDS)}")
         if self.kind == "classification" and not self.classnames:
             raise MtclipError(f"classification task {self.name!r} needs classnames")
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_trainer.ipynb 3
 from __future__ import annotations
-import hashlib, json, math, re, signal, threading, time
+import hashlib, json, math, signal, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -21,14 +21,15 @@ from .checkpoint import (save_checkpoint, read_checkpoint, optimizer_tensors, lo
 from .backbone import Backbone
 from .data import Record, ImageDataset
 from .methods import Method, build_method
-from .tasks import Task, templates as template_set, encode_images, encode_texts, caption_queries, check_class_words
-from .metrics import classification_metrics, retrieval_metrics, regression_metrics
+from .tasks import Task, templates as template_set, encode_images, encode_texts
+from .task_kinds import task_kind
+from .sharing import module_keys
 
 # %% auto 0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'RUN_OUTPUTS', 'TrainConfig', 'backbone_key', 'FeatureCache',
-           'RegressionHead', 'MultiTaskModel', 'clip_loss', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted',
-           'run_identity', 'check_checkpoint_dir', 'Checkpoints', 'predict', 'evaluate', 'save_trainable',
-           'load_trainable', 'load_trained']
+           'MultiTaskModel', 'TrainResult', 'train', 'Loop', 'TrainingInterrupted', 'run_identity',
+           'check_checkpoint_dir', 'Checkpoints', 'predict', 'evaluate', 'save_trainable', 'load_trainable',
+           'load_trained']
 
 # %% ../nbs/08b_trainer.ipynb
 OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional")
@@ -125,32 +126,6 @@ class FeatureCache:
         _MEMORY.clear()
 
 # %% ../nbs/08b_trainer.ipynb
-def _module_name(name: str) -> str: return re.sub(r"\W", "_", name)
-
-class RegressionHead(nn.Module):
-    """Linear(d, 1) on the L2-normalised feature, predicting the standardised target. The target's mean/std and
-    the per-dimension mean/std of the *frozen* normalised training features (`fit_input`) are buffers: the
-    linear layer sees standardised inputs, as the closed-form ridge baseline does, so a few epochs suffice."""
-    def __init__(self, dim: int, mean: float = 0.0, std: float = 1.0):
-        super().__init__()
-        self.linear = nn.Linear(dim, 1)
-        nn.init.zeros_(self.linear.weight); nn.init.zeros_(self.linear.bias)   # starts at the training mean
-        self.register_buffer("mean", torch.tensor(float(mean)))
-        self.register_buffer("std", torch.tensor(float(std)))
-        self.register_buffer("in_mean", torch.zeros(dim))
-        self.register_buffer("in_std", torch.ones(dim))
-
-    @torch.no_grad()
-    def fit_input(self, features: torch.Tensor):
-        "Standardise inputs by the statistics of these (frozen, training) features."
-        x = F.normalize(features.float(), dim=-1)
-        self.in_mean.copy_(x.mean(0)); self.in_std.copy_(x.std(0) + 1e-6 if len(x) > 1 else torch.ones_like(self.in_std))
-
-    def forward(self, features):   # standardised prediction
-        return self.linear((F.normalize(features, dim=-1) - self.in_mean) / self.in_std).squeeze(-1)
-
-    def predict(self, features): return self(features) * self.std + self.mean
-
 class _Split:
     "One task split as tensors: frozen features (cached path) or records (re-encoding path), labels, targets, captions."
     def __init__(self, records, feats, caption_ids, captions, caption_feats=None):
@@ -169,16 +144,13 @@ class MultiTaskModel(nn.Module):
         unknown = [t for t in self.tasks if t not in method.tasks]
         if unknown: raise MtclipError(f"tasks {unknown} are not among the method's tasks {method.tasks}; build the method with the same task names")
         d = method.backbone.embed_dim
+        self.head_keys = module_keys(list(self.tasks))
         self.heads = nn.ModuleDict()
         for t in tasks:
-            if t.kind == "regression":
-                y = [r.target for r in t.train]
-                if not y or any(v is None for v in y): raise MtclipError(f"regression task {t.name!r}: every training record needs a target")
-                y = torch.tensor(y, dtype=torch.float64)
-                self.heads[_module_name(t.name)] = RegressionHead(d, y.mean().item(), y.std().item() if len(y) > 1 and y.std() > 0 else 1.0)
-            if t.kind == "classification": check_class_words(method.backbone, t.classnames)
-            if t.kind == "retrieval" and any(r.caption is None for r in t.train):
-                raise MtclipError(f"retrieval task {t.name!r}: every training record needs a caption")
+            kind = task_kind(t.kind)
+            kind.check(t, method.backbone)
+            head = kind.head(t, d)
+            if head is not None: self.heads[self.head_key(t.name)] = head
         self.heads.to(next(method.clip.parameters()).device)
         self.cache: FeatureCache | None = None
         self._train: dict[str, _Split] = {}
@@ -195,6 +167,10 @@ class MultiTaskModel(nn.Module):
 
     @property
     def device(self): return next(self.method.clip.parameters()).device
+
+    def head_key(self, task: str) -> str:
+        "The key of `task`'s head in `heads` (safe for any task name)."
+        return self.head_keys[task]
 
     @property
     def logit_scale(self): return self.method.clip.logit_scale.exp().detach()
@@ -242,30 +218,7 @@ class MultiTaskModel(nn.Module):
     def task_loss(self, task: str, idx: torch.Tensor, split: _Split | None = None) -> torch.Tensor:
         "The loss of `task` on rows `idx` of its training split (or of `split`)."
         t, split = self.tasks[task], split or self._train[task]
-        img = self.image_features(task, split, idx)
-        if t.kind == "classification":
-            logits = self.logit_scale * F.normalize(img, dim=-1) @ self.class_features(task, t.classnames).T
-            return F.cross_entropy(logits, split.labels[idx].to(self.device))
-        if t.kind == "retrieval":
-            ids = split.caption_ids[idx]
-            present = ids.unique()          # each distinct caption of the batch once
-            if split.caption_feats is not None: txt = self.method.adapt_text(split.caption_feats[present.to(self.device)], task)
-            else: txt = self.text_features(task, [split.captions[i] for i in present.tolist()])
-            return clip_loss(img, txt, self.logit_scale, torch.searchsorted(present, ids))
-        head = self.heads[_module_name(task)]
-        target = ((split.targets[idx].to(self.device) - head.mean) / head.std).float()
-        return F.mse_loss(head(img), target)
-
-def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale, text_of_image: torch.Tensor) -> torch.Tensor:
-    """Symmetric InfoNCE (the paper's ℓ_CLIP) between N images and M ≤ N distinct texts; `text_of_image[i]` is
-    image i's text. Image→text: cross-entropy to its text; text→image: cross-entropy spread evenly over
-    every image with that text (identical captions are shared positives). With M = N distinct captions this is
-    exactly -1/2N Σ [log softmax_j S_ij + log softmax_j S_ji]."""
-    S = logit_scale * F.normalize(image_features, dim=-1) @ F.normalize(text_features, dim=-1).T   # [N, M]
-    i2t = F.cross_entropy(S, text_of_image)
-    pos = F.one_hot(text_of_image, S.shape[1]).T.float()                                             # [M, N]
-    t2i = F.cross_entropy(S.T, pos / pos.sum(1, keepdim=True))
-    return (i2t + t2i) / 2
+        return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx))
 
 # %% ../nbs/08b_trainer.ipynb
 @dataclass
@@ -339,15 +292,15 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     if _use_cache(method, config.cache_features):
         model.cache = FeatureCache(method.backbone, disk=config.cache_features == "disk", progress=config.progress)
         for t in tasks:             # prompts and captions of the whole task (train and test) in one go
-            if t.kind == "classification": model.cache.texts([tp.format(c) for c in t.classnames for tp in model.templates])
-            if t.kind == "retrieval": model.cache.texts(sorted({r.caption for r in t.train + t.test if r.caption}))
+            texts = task_kind(t.kind).frozen_texts(t, model.templates)
+            if texts: model.cache.texts(texts)
     model._train = {t.name: model.split(t.train) for t in tasks}
-    for t in tasks:
-        if t.kind == "regression":
+    for t in tasks:                 # heads that standardise their inputs see the frozen training features once
+        if model.head_key(t.name) in model.heads:
             with torch.no_grad():
                 sp = model._train[t.name]
                 frozen = torch.cat([model.image_features(t.name, sp, i, bypass=True) for i in torch.arange(len(sp)).split(256)])
-            model.heads[_module_name(t.name)].fit_input(frozen)
+            task_kind(t.kind).fit_head(model.heads[model.head_key(t.name)], frozen)
     encode_seconds = time.time() - start
     params = [p for p in model.parameters() if p.requires_grad]
     if not params: raise MtclipError(f"method {method.name or type(method).__name__!r} has nothing to train on these tasks")
@@ -523,22 +476,11 @@ def predict(model: MultiTaskModel, task: Task, as_task: str | None = None, bypas
     split = model.split(task.test)
     img = torch.cat([model.image_features(key, split, idx, bypass).float()
                      for idx in torch.arange(len(split)).split(batch_size)]) if len(split) else torch.empty(0)
-    if task.kind == "classification":
-        return model.logit_scale * F.normalize(img, dim=-1) @ model.class_features(key, task.classnames, bypass).T
-    if task.kind == "retrieval":
-        queries, relevance = caption_queries(task.test)
-        txt = model.text_features(key, queries, bypass)
-        return model.logit_scale * F.normalize(txt, dim=-1) @ F.normalize(img, dim=-1).T, relevance
-    if model.tasks[key].kind != "regression": raise MtclipError(f"evaluate: regression task {task.name!r} needs a regression as_task, not {key!r}")
-    return model.heads[_module_name(key)].predict(img)
+    return task_kind(task.kind).predict(model, key, task, img, bypass)
 
 def evaluate(model: MultiTaskModel, task: Task, as_task: str | None = None, bypass: bool = False) -> dict:
     "The paper's metrics on `task.test`: Acc/P/R/F1, P@5/P@10/mAP@10, or MAE/MSE/RMSE."
-    out = predict(model, task, as_task, bypass)
-    if task.kind == "classification":
-        return classification_metrics(out.cpu(), torch.tensor([r.label for r in task.test]), len(task.classnames))
-    if task.kind == "retrieval": return retrieval_metrics(out[0].cpu(), out[1])
-    return regression_metrics(out.cpu(), torch.tensor([r.target for r in task.test], dtype=torch.float32))
+    return task_kind(task.kind).metrics(predict(model, task, as_task, bypass), task)
 
 # %% ../nbs/08b_trainer.ipynb
 def _trainable_state(model: MultiTaskModel) -> dict[str, torch.Tensor]:
