@@ -4,38 +4,26 @@
 
 # %% ../nbs/11_cli.ipynb 3
 from __future__ import annotations
-import argparse, json, signal, sys, time
+import argparse, json, signal, sys
 from pathlib import Path
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['EXPERIMENTS', 'TRAIN_FLAGS', 'experiment_notebook', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_data',
-           'cmd_train', 'cmd_demo', 'parser', 'main']
+__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_data', 'cmd_train', 'cmd_demo', 'parser',
+           'main']
 
 # %% ../nbs/11_cli.ipynb
-import mtclip
-EXPERIMENTS = Path(mtclip.__file__).resolve().parent.parent / "nbs" / "experiments"  # the repo's experiment notebooks
-
-def experiment_notebook(name: str) -> Path:
-    "A notebook path, or the name of one in nbs/experiments (with or without .ipynb)."
-    path = Path(name)
-    if path.is_file(): return path
-    for cand in (EXPERIMENTS / name, EXPERIMENTS / f"{name}.ipynb"):
-        if cand.is_file(): return cand
-    known = sorted(p.stem for p in EXPERIMENTS.glob("*.ipynb")) if EXPERIMENTS.is_dir() else []
-    raise MtclipError(f"notebook {name} not found; give a path or one of the experiments: {', '.join(known) or '(none found)'}")
-
 def _params(pairs) -> dict:
     return {name: value for name, value in (pairs or [])}
 
 # %% ../nbs/11_cli.ipynb
 def cmd_run(args):
-    from mtclip.runs import run_notebook
+    from mtclip.runs import run_notebook, experiment_notebook
     out = run_notebook(experiment_notebook(args.notebook), args.out, _params(args.p))
     print(f"executed notebook: {out}")
 
 def cmd_sweep(args):
-    from mtclip.runs import sweep, counts_line
+    from mtclip.runs import sweep, counts_line, experiment_notebook
     grid = {}
     for item in args.grid or []:
         name, _, values = item.partition("=")

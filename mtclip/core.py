@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb 3
 from __future__ import annotations
-import errno, os, random, sys, tempfile, uuid
+import errno, os, random, sys, uuid
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np

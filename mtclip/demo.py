@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_demo.ipynb 3
 from __future__ import annotations
-import shutil, time
+import time
 from pathlib import Path
 import pandas as pd
 from .core import MtclipError
@@ -51,8 +51,7 @@ def _stage(i: int, n: int, text: str): print(f"\n[{i}/{n}] {text}", flush=True)
 def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: list | None = None) -> Path:
     "Run the headline experiments on the embedded default into `out`; returns the summary table's path."
     from mtclip.embedded import embedded_world, embedded_backbone
-    from mtclip.runs import sweep, write_collected
-    from mtclip.cli import experiment_notebook
+    from mtclip.runs import sweep, write_collected, experiment_notebook
     out, start = Path(out), time.time()
     out.mkdir(parents=True, exist_ok=True)
     experiments = experiments or DEMO_EXPERIMENTS

@@ -29,7 +29,7 @@ def load_backbone(arch: str = "mtclip-tiny-vit", pretrained: str | None = "embed
         warnings.warn(f"pretrained={pretrained!r}: {arch} starts from random weights, not a pretrained CLIP", stacklevel=2)
         pretrained = None
     if pretrained == "embedded":
-        from mtclip.embedded import embedded_backbone, EmbeddedConfig, QUICK
+        from mtclip.embedded import embedded_backbone, EmbeddedConfig
         if arch != EmbeddedConfig.arch:
             raise MtclipError(f"pretrained='embedded' exists only for arch {EmbeddedConfig.arch!r}, not {arch!r}")
         return embedded_backbone(quick=quick, device=device)

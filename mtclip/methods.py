@@ -5,7 +5,7 @@
 # %% ../nbs/07_methods.ipynb 3
 from __future__ import annotations
 import copy
-from dataclasses import dataclass, fields, asdict
+from dataclasses import dataclass, fields
 import torch
 from torch import nn
 from .core import MtclipError

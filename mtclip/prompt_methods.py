@@ -5,7 +5,7 @@
 # %% ../nbs/14_prompt_methods.ipynb 3
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import torch
 from torch import nn
 from .core import MtclipError

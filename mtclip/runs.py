@@ -21,9 +21,10 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
-           'notebook_parameters', 'run_notebook', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
-           'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected']
+           'EXPERIMENTS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed',
+           'RunInterrupted', 'notebook_parameters', 'run_notebook', 'experiment_notebook', 'run_name',
+           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
+           'collect', 'write_collected']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -291,6 +292,19 @@ def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str 
         raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: the executed copy would overwrite {path.name}")
     _share_mtclip_with_kernel()
     return _execute(path, out_dir, params, kernel, progress, _cwd())
+
+# %% ../nbs/10_runs.ipynb
+import mtclip
+EXPERIMENTS = Path(mtclip.__file__).resolve().parent.parent / "nbs" / "experiments"  # the repo's experiment notebooks
+
+def experiment_notebook(name: str) -> Path:
+    "A notebook path, or the name of one in nbs/experiments (with or without .ipynb)."
+    path = Path(name)
+    if path.is_file(): return path
+    for cand in (EXPERIMENTS / name, EXPERIMENTS / f"{name}.ipynb"):
+        if cand.is_file(): return cand
+    known = sorted(p.stem for p in EXPERIMENTS.glob("*.ipynb")) if EXPERIMENTS.is_dir() else []
+    raise MtclipError(f"notebook {name} not found; give a path or one of the experiments: {', '.join(known) or '(none found)'}")
 
 # %% ../nbs/10_runs.ipynb
 def run_name(params: dict) -> str:
