@@ -24,8 +24,9 @@ def folder_data(tmp_path_factory):
     return fakes.fake_image_folder(tmp_path_factory.mktemp("data") / "images", per_class=6)
 
 
-def train_args(out, data, checkpoint, epochs=30, *extra):
-    "A `mtclip train` of VPT (prompts inside the encoder: every step re-encodes) with 6 steps an epoch."
+def train_args(out, data, checkpoint, epochs=150, *extra):
+    """A `mtclip train` of VPT (prompts inside the encoder: every step re-encodes) with 6 steps an epoch; 150 epochs
+    last several seconds after the first checkpoint even on a fast machine, longer than the 0-2 s kill delay."""
     return ["train", "vpt", "--out", out, "--dataset", "folder", "--root", data, "--arch", "mtclip-test-vit",
             "--pretrained", checkpoint, "--shots", "4", "--epochs", str(epochs), "--batch-size", "4", "--lr", "0.01",
             "--templates", "photo", "--checkpoint-every", "3", *extra]
