@@ -59,6 +59,6 @@ def test_mmap_ablations_notebook_runs(tmp_path, tiny):
     assert set(rows.ablation) == {"table3", "fig4", "fig5"}
     assert rows[rows.ablation == "table3"].variant.nunique() == 5 and set(rows[rows.ablation == "fig5"].method) == {"mmap", "joint-prompts", "mlp-prompts"}
     assert sorted(rows[rows.ablation == "fig4"].shots.unique()) == [1, 2]
-    assert all(len(rows[(rows.ablation == a) & (rows.variant == v)]) == 4 for a, v in zip(rows.ablation, rows.variant))
+    assert (rows.groupby(["ablation", "variant", "shots"], dropna=False).size() == 4).all()   # one row per domain and configuration
     for name in ("fig4_shots.png", "fig5_prompts.png", "affinity_2shot.png"):
         assert (out / name).stat().st_size > 1000, name
