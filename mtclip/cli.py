@@ -45,7 +45,7 @@ def cmd_collect(args):
     print(counts_line(run_counts(args.dir)))
 
 def cmd_params(args):
-    from mtclip.methods import method_parameters
+    from mtclip.methods.base import method_parameters
     counts = method_parameters(args.arch, args.method, args.tasks)
     if args.json: print(json.dumps(counts))
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
@@ -53,7 +53,7 @@ def cmd_params(args):
 
 def cmd_data(args):
     from mtclip.experiment import load_dataset
-    from mtclip.data import check_images
+    from mtclip.data.readers import check_images
     records = load_dataset(args.dataset, args.root, split=args.split)
     print(records)
     print(records.summary().to_string())
@@ -103,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("collect", help="one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR")
     c.add_argument("dir"); c.set_defaults(func=cmd_collect)
     t = sub.add_parser("train", help="train one method on every domain of a dataset, with checkpoints (resumable)")
-    t.add_argument("method", help="a method name (mtclip.methods.METHODS), e.g. mmap, mt-adapter, vpt")
+    t.add_argument("method", help="a method name (mtclip.methods.base.METHODS), e.g. mmap, mt-adapter, vpt")
     t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")
     t.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
     t.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="also checkpoint every STEPS steps (default: each epoch)")

@@ -50,7 +50,7 @@ def _stage(i: int, n: int, text: str): print(f"\n[{i}/{n}] {text}", flush=True)
 
 def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: list | None = None) -> Path:
     "Run the headline experiments on the embedded default into `out`; returns the summary table's path."
-    from mtclip.embedded import embedded_world, embedded_backbone
+    from mtclip.backbones.embedded import embedded_world, embedded_backbone
     from mtclip.runs import sweep, write_collected, experiment_notebook
     out, start = Path(out), time.time()
     out.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 import pandas as pd
 from .core import MtclipError
-from .backbone import Backbone, load_clip
-from . import data
+from .backbones.clip import Backbone, load_clip
+from .data import readers as data
 
 # %% auto 0
 __all__ = ['DATASETS', 'SPLIT_DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results',
@@ -29,7 +29,7 @@ def load_backbone(arch: str = "mtclip-tiny-vit", pretrained: str | None = "embed
         warnings.warn(f"pretrained={pretrained!r}: {arch} starts from random weights, not a pretrained CLIP", stacklevel=2)
         pretrained = None
     if pretrained == "embedded":
-        from mtclip.embedded import embedded_backbone, EmbeddedConfig
+        from mtclip.backbones.embedded import embedded_backbone, EmbeddedConfig
         if arch != EmbeddedConfig.arch:
             raise MtclipError(f"pretrained='embedded' exists only for arch {EmbeddedConfig.arch!r}, not {arch!r}")
         return embedded_backbone(quick=quick, device=device)
@@ -49,7 +49,7 @@ def load_dataset(name: str = "embedded", root: str | None = None, split: str | N
     see `data.BadSamples`). A release with its own train/test split (MiniDomainNet, CIFAR-100) gives both, each
     record tagged with its `split`, unless `split=` picks one; `domain_split` then trains on train, tests on test."""
     if name == "embedded":
-        from mtclip.embedded import embedded_world, read_world
+        from mtclip.backbones.embedded import embedded_world, read_world
         return read_world(embedded_world(n_per_class=30 if quick else 60))
     if name not in DATASETS:
         raise MtclipError(f"dataset={name!r}: use one of {', '.join(DATASETS)}")
@@ -117,15 +117,12 @@ def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, x: str = 
 def gradient_groups_for(method: str, backbone: Backbone, tasks: list, settings: dict, batch_size: int, lr: float,
                         template: str, seed: int, snapshots: int = 8, progress: bool = True):
     """`settings` with MmAP's groups found by gradient grouping (eq. 8) when the method needs them, and the affinity
-    (None when no grouping is needed): a method whose config has `grouping="gradient"`, a group-shared part and no
-    `groups` yet. The global shared MmAP trains for `snapshots` steps with the run's batch size and lr."""
-    from mtclip.methods import method_config
+    (None when no grouping is needed: the method's `needs_groups(config)` says). The global shared MmAP trains for `snapshots` steps with the run's batch size and lr."""
+    from mtclip.methods.base import METHODS, method_config
     config = method_config(method, **settings)
-    if getattr(config, "grouping", None) != "gradient" or "group-shared" not in getattr(config, "parts", ()) \
-            or config.groups is not None:
-        return dict(settings), None
-    from mtclip.prompt_baselines import gradient_groups
-    unit = {k: v for k, v in settings.items() if k in ("b", "m", "n", "depth", "init_std")}
+    if not METHODS[method].needs_groups(config): return dict(settings), None
+    from mtclip.methods.grouping import gradient_groups
+    unit = {k: v for k, v in settings.items() if k in METHODS[method].UNIT_SETTINGS}
     affinity, groups = gradient_groups(backbone, tasks, snapshots=snapshots, batch_size=batch_size, lr=lr, template=template,
                                        seed=seed, n_groups=min(config.n_groups, len(tasks)), progress=progress, **unit)
     return {**settings, "groups": groups}, affinity
@@ -144,9 +141,13 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
     """Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test metrics.
     `out` is locked while the run writes into it; MmAP's gradient groups are computed first (`snapshots` steps)."""
     from mtclip.core import seed_everything, atomic_write, folder_lock
-    from mtclip.methods import METHODS, method_config, build_method
-    from mtclip.tasks import Task, templates as template_set
-    from mtclip.trainer import TrainConfig, train, evaluate, save_trainable, check_checkpoint_dir
+    from mtclip.methods.base import METHODS, method_config, build_method
+    from mtclip.tasks.core import Task, templates as template_set
+    from mtclip.train.config import TrainConfig
+    from mtclip.train.loop import train
+    from mtclip.models.multitask import evaluate
+    from mtclip.train.saving import save_trainable
+    from mtclip.train.checkpoint import check_checkpoint_dir
     from mtclip.runs import write_results
     out, settings = Path(out), dict(settings or {})
     config = TrainConfig(seed=seed, checkpoint_dir=str(out), progress=progress, **train_settings)

@@ -160,9 +160,15 @@ def notebook_parameters(notebook, kernel: str = "python3") -> dict:
     except Exception as e: raise MtclipError(f"{path} is not a readable notebook: {_error_line(e)}") from e
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise MtclipError(f"{path} has no cell tagged `parameters`: tag the cell that sets the defaults (papermill)")
-    # `inspect_notebook` itself needs a kernelspec in the notebook's metadata, which nbdev_clean strips: give it ours
-    from papermill.inspection import _infer_parameters
-    try: return {p.name: p._asdict() for p in _infer_parameters(nb, name=kernel, language=_language(nb))}
+    from papermill.inspection import inspect_notebook   # it reads the kernel from the notebook's metadata
+    import tempfile
+    try:
+        if nb.metadata.get("kernelspec", {}).get("name"): return inspect_notebook(path)
+        with tempfile.TemporaryDirectory() as tmp:        # a notebook without a kernelspec: inspect a copy with ours
+            nb.metadata["kernelspec"] = dict(name=kernel, language=_language(nb), display_name=kernel)
+            copy = Path(tmp) / path.name
+            nbformat.write(nb, copy)
+            return inspect_notebook(copy)
     except Exception as e: raise MtclipError(f"cannot read the parameters of {path}: {_error_line(e)}") from e
 
 def _check_kernel(kernel: str):

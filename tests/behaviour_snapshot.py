@@ -28,10 +28,9 @@ def mtclip(*args):
 
 def snapshot(out: Path):
     from safetensors.torch import save_file
-    from mtclip import fakes
-    from mtclip.backbone import load_clip
-    from mtclip.methods import METHODS, _register_builtin_methods
-    _register_builtin_methods()
+    from mtclip.data import fakes
+    from mtclip.backbones.clip import load_clip
+    from mtclip.methods import METHODS
     out.mkdir(parents=True)
     torch.manual_seed(0)
     model = load_clip("mtclip-test-vit", device="cpu").model

@@ -21,7 +21,7 @@ def mtclip_cache(tmp_path_factory):
 def test_checkpoint(tmp_path_factory):
     "A randomly initialised mtclip-test-vit saved as safetensors: a real checkpoint file, made in a second."
     from safetensors.torch import save_file
-    from mtclip.backbone import load_clip
+    from mtclip.backbones.clip import load_clip
     path = tmp_path_factory.mktemp("ckpt") / "mtclip-test-vit.safetensors"
     model = load_clip("mtclip-test-vit", device="cpu").model
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path)

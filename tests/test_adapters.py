@@ -15,7 +15,7 @@ def fast(test_checkpoint):
 
 
 def test_params_clip_adapter_is_the_mmap_papers_figure(capsys):
-    import mtclip.adapters  # noqa: F401  (registers the methods; the CLI imports it once the registry does)
+    import mtclip.methods.adapters  # noqa: F401  (registers the methods; the CLI imports it once the registry does)
     from mtclip.cli import main
     assert main(["params", "--arch", "ViT-B-16", "--method", "clip-adapter", "--tasks", "4", "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
@@ -53,15 +53,15 @@ def test_resnet_baseline_notebook_rows(tmp_path, fast):
 
 
 def test_disk_cache_and_save_load_round_trip(tmp_path, test_checkpoint):
-    import mtclip.adapters  # noqa: F401
-    from mtclip.backbone import load_clip
+    import mtclip.methods.adapters  # noqa: F401
+    from mtclip.backbones.clip import load_clip
     from mtclip.core import cache_dir
-    from mtclip.embedded import read_world
+    from mtclip.backbones.embedded import read_world
     from mtclip.experiment import domain_split
-    from mtclip.methods import build_method
-    from mtclip.tasks import Task
-    from mtclip.trainer import FeatureCache, TrainConfig, train, evaluate, save_trainable, load_trained
-    from mtclip import world as W
+    from mtclip.methods.base import build_method
+    from mtclip.tasks.core import Task
+    from mtclip.train import FeatureCache, TrainConfig, train, evaluate, save_trainable, load_trained
+    from mtclip.data import world as W
     recs = read_world(W.write_world(tmp_path / "w", W.WorldConfig(seed=1), n_per_class=4, domains=("Neon",)))
     (train_recs, test_recs), = domain_split(recs, shots=2, seed=0).values()
     tasks = [Task("Neon", "classification", train_recs, test_recs, classnames=recs.prompt_names),
@@ -80,4 +80,4 @@ def test_disk_cache_and_save_load_round_trip(tmp_path, test_checkpoint):
     assert after == before
     again = FeatureCache(bb, disk=True, progress=False)
     FeatureCache.clear()
-    assert torch.equal(again.images(train_recs), res.model._train["Neon"].feats) and again.loaded == len(train_recs) and again.encoded == 0
+    assert torch.equal(again.images(train_recs), res.model.train_splits["Neon"].feats) and again.loaded == len(train_recs) and again.encoded == 0

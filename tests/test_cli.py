@@ -5,7 +5,7 @@ import re
 import pytest
 
 from conftest import mtclip
-from mtclip import fakes
+from mtclip.data import fakes
 
 
 PROGRESS_BAR = re.compile(r"^\s*$|\d+/\d+ \[|(it|s)/(s|it)\]")   # tqdm's redrawn lines (cleared on a terminal)

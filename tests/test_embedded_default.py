@@ -9,10 +9,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def measured():
-    from mtclip.embedded import embedded_backbone, embedded_world, read_world
+    from mtclip.backbones.embedded import embedded_backbone, embedded_world, read_world
     from mtclip.experiment import domain_split
-    from mtclip.tasks import Task, encode_images, evaluate_zero_shot, fit_linear_probe, fit_ridge, caption_queries
-    from mtclip.metrics import classification_metrics, regression_metrics, retrieval_metrics
+    from mtclip.tasks.core import Task, encode_images, evaluate_zero_shot, fit_linear_probe, fit_ridge, caption_queries
+    from mtclip.tasks.metrics import classification_metrics, regression_metrics, retrieval_metrics
     bb = embedded_backbone()
     records = read_world(embedded_world())
     feats = dict(zip(records.records, encode_images(bb, records.records)))

@@ -1,5 +1,5 @@
 """`mtclip params` reproduces the MmAP paper's #Params row (Table 1, ViT-B/16, 4 tasks) for the prompt methods and BitFit.
-Needs `mtclip.methods` to import `mtclip.prompt_methods` (which registers coop, vpt, maple, mmap, bitfit)."""
+Importing `mtclip.methods` registers every method (coop, vpt, maple, mmap, bitfit among them)."""
 import json
 
 import pytest

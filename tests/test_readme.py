@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from mtclip import fakes
+from mtclip.data import fakes
 
 README = REPO / "README.md"
 VIT_B16_OPENAI = ("timm/vit_base_patch16_clip_224.openai", "open_clip_model.safetensors")

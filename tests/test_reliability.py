@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from conftest import REPO, mtclip
 from test_cli import one_error_line
-from mtclip import fakes
+from mtclip.data import fakes
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_sigkill_at_a_random_step_then_resume_is_bitwise_exact(tmp_path, folder_
     time.sleep(delay)
     proc.kill(); proc.wait()
     assert not (cut / "results.csv").exists(), f"the run finished within {delay:.2f} s of its first checkpoint; lengthen it"
-    from mtclip.checkpoint import read_checkpoint
+    from mtclip.train.checkpoint import read_checkpoint
     step = read_checkpoint(cut / "checkpoint.safetensors")[1]["loop"]["step"]
     print(f"killed {delay:.2f} s after the first checkpoint; resuming from step {step}")
     mtclip(*train_args(cut, folder_data, test_checkpoint), "--resume")
@@ -93,7 +93,7 @@ def test_kill_during_a_save_keeps_the_previous_checkpoint(tmp_path):
     path = tmp_path / "checkpoint.safetensors"
     script = textwrap.dedent(f"""
         import os, signal, torch
-        import mtclip.checkpoint as ck
+        import mtclip.train.checkpoint as ck
         ck.save_checkpoint({str(path)!r}, {{"w": torch.ones(3)}}, {{"step": 1}})
         def dying_save(tensors, tmp, metadata=None):
             open(tmp, "wb").write(b"half of a checkpoint")
@@ -103,7 +103,7 @@ def test_kill_during_a_save_keeps_the_previous_checkpoint(tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    from mtclip.checkpoint import read_checkpoint
+    from mtclip.train.checkpoint import read_checkpoint
     tensors, meta = read_checkpoint(path)
     assert meta == {"step": 1} and torch.equal(tensors["w"], torch.ones(3))
     assert len(list(tmp_path.glob(".checkpoint.safetensors.*.tmp"))) == 1   # the cut-short save, cleaned on resume
@@ -131,10 +131,10 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path, folder_data, test_checkpoi
     out = tmp_path / "run"
     assert Done(train_args(out, folder_data, test_checkpoint, 1), capsys).returncode == 0
     with open(out / "trainable.safetensors", "wb") as f: pickle.dump({"w": Evil()}, f)
-    from mtclip.backbone import load_clip
+    from mtclip.backbones.clip import load_clip
     from mtclip.experiment import load_dataset, domain_split
-    from mtclip.tasks import Task
-    from mtclip.trainer import load_trained
+    from mtclip.tasks.core import Task
+    from mtclip.train import load_trained
     from mtclip.core import MtclipError
     records = load_dataset("folder", str(folder_data))
     tasks = [Task(d, "classification", tr, te, classnames=records.prompt_names)

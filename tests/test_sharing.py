@@ -5,10 +5,9 @@ import itertools
 import pytest
 import torch
 
-from mtclip.backbone import count_parameters, load_clip
-from mtclip.methods import METHODS, _register_builtin_methods, build_method
+from mtclip.backbones.clip import count_parameters, load_clip
+from mtclip.methods import METHODS, build_method
 
-_register_builtin_methods()
 TASKS = ["Photo", "Sketch.v2", "Neon"]          # a dotted name: keys must still be safe module names
 GROUPS = [["Photo", "Neon"], ["Sketch.v2"]]
 SCHEMES = {name: ["multi-task", "single-task", "shared", "task"] for name, cls in METHODS.items() if cls.trains}

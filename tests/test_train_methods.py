@@ -6,12 +6,11 @@ import pandas as pd
 import pytest
 from safetensors.torch import load_file
 
-from mtclip import fakes
-from mtclip.methods import METHODS, _register_builtin_methods
+from mtclip.data import fakes
+from mtclip.methods import METHODS
 from test_cli import one_error_line
 from test_reliability import Done
 
-_register_builtin_methods()
 
 
 @pytest.fixture(scope="module")
