@@ -10,7 +10,8 @@ from open_clip.transformer import Transformer, VisionTransformer, TextTransforme
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['TOWER_LAYOUTS', 'TowerLayout', 'Tower', 'vision_transformer', 'text_transformer', 'clip_towers']
+__all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'TowerLayout', 'Tower', 'vision_transformer', 'text_transformer', 'clip_tower',
+           'clip_towers']
 
 # %% ../../nbs/01a_backbones.towers.ipynb
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ def text_transformer(model: nn.Module) -> Transformer:
     raise MtclipError(f"text prompts need open_clip's own text transformer; this model's text tower is "
                       f"{type(text).__name__} (e.g. a Hugging Face tower); use a CLIP such as ViT-B-16")
 
+CLIP_TOWERS = {"vision": ("image encoder", vision_transformer), "text": ("text encoder", text_transformer)}
+
+def clip_tower(model: nn.Module, which: str) -> Tower:
+    "One tower of an open_clip CLIP, `vision` or `text` (a ResNet CLIP has only the text one)."
+    if which not in CLIP_TOWERS: raise MtclipError(f"tower {which!r}: a CLIP has the towers {list(CLIP_TOWERS)}")
+    name, stack = CLIP_TOWERS[which]
+    return Tower(name, stack(model))
+
 def clip_towers(model: nn.Module) -> dict[str, Tower]:
-    "The towers of an open_clip CLIP: `vision` and `text`."
-    return {"vision": Tower("image encoder", vision_transformer(model)), "text": Tower("text encoder", text_transformer(model))}
+    "Both towers of an open_clip ViT CLIP: `vision` and `text`."
+    return {which: clip_tower(model, which) for which in CLIP_TOWERS}

@@ -39,6 +39,7 @@ class Method(nn.Module):
     trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
     default_lr = 1e-2          # the learning rate experiments train it with unless told otherwise
     presets: dict = {}         # preset name -> settings, or a function of the backbone giving them (see PRESETS)
+    UNIT_SETTINGS: tuple = ()  # the settings that shape one unit of it (gradient grouping trains a global shared one)
 
     def __init__(self, backbone: Backbone, tasks: list[str], config: MethodConfig):
         super().__init__()

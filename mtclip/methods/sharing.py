@@ -5,7 +5,9 @@
 # %% ../../nbs/07a_methods.sharing.ipynb 3
 from __future__ import annotations
 import re
+from contextlib import contextmanager
 from typing import Callable
+from fastcore.basics import patch
 import numpy as np
 from torch import nn
 from ..core import MtclipError
@@ -52,6 +54,7 @@ def check_partition(groups, tasks: list[str]) -> list[list[str]]:
     return named
 
 
+
 # %% ../../nbs/07a_methods.sharing.ipynb
 class Sharing:
     "For each parameter part, its scheme and copies: which copy (a key of the part's container) serves which task."
@@ -63,6 +66,7 @@ class Sharing:
         self.groups = check_partition(groups, self.tasks) if groups is not None else None
         self.task_keys = module_keys(self.tasks)
         self.containers: dict[str, dict] = {}
+        self._active: dict | None = None          # part -> the copy serving the batch's task (`serving`)
 
     def slots(self, part: str) -> list[str]:
         "The keys of `part`'s copies, in the order they are made."
@@ -109,3 +113,22 @@ class Sharing:
 
     def __repr__(self):
         return f"Sharing({', '.join(f'{p}: {s}' for p, s in self.schemes.items())}; tasks {self.tasks})"
+
+# %% ../../nbs/07a_methods.sharing.ipynb
+@patch
+@contextmanager
+def serving(self: Sharing, task: str):
+    "Within the block, `active(part)` is the copy of each part that serves `task` (blocks nest; the inner wins)."
+    outer, self._active = self._active, {part: self.select(part, task) for part in self.containers}
+    try: yield self
+    finally: self._active = outer
+
+@patch
+def active(self: Sharing, part: str):
+    "The copy of `part` serving the task of the enclosing `serving(task)` block."
+    if self._active is None:
+        raise MtclipError(f"part {part!r} was used outside `sharing.serving(task)`: set the batch's task first "
+                          "(Method.encode_image / encode_text do)")
+    if part not in self._active: raise MtclipError(f"no copies of part {part!r} were made; the parts are "
+                                                   f"{list(self.containers)}")
+    return self._active[part]

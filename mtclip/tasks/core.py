@@ -8,16 +8,17 @@ import warnings
 from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from ..core import MtclipError
 from ..backbones.clip import Backbone
 from ..data.readers import Record, ImageDataset
-from .metrics import classification_metrics, retrieval_metrics
 
 # %% auto 0
-__all__ = ['TEMPLATES', 'templates', 'Task', 'encode_images', 'encode_texts', 'check_class_words', 'class_prompt_features',
-           'zero_shot_logits', 'caption_queries', 'evaluate_zero_shot', 'fit_ridge', 'fit_linear_probe']
+__all__ = ['TEMPLATES', 'TASK_KINDS', 'templates', 'TaskKind', 'register_task_kind', 'task_kind', 'Task', 'encode_images',
+           'encode_texts', 'check_class_words', 'class_prompt_features', 'zero_shot_logits', 'caption_queries',
+           'zero_shot_inputs', 'evaluate_zero_shot', 'fit_ridge', 'fit_linear_probe']
 
 # %% ../../nbs/06_tasks.core.ipynb
 TEMPLATES = {
@@ -33,6 +34,56 @@ def templates(name_or_list: str | tuple | list) -> tuple[str, ...]:
     return found
 
 # %% ../../nbs/06_tasks.core.ipynb
+class TaskKind:
+    "How one kind of task trains and is scored. Subclasses set `name` and override what their kind needs."
+    name = ""
+
+    def validate(self, task):
+        "Refuse, in one line, a task this kind cannot have (checked when the `Task` is made)."
+
+    def check(self, task, backbone):
+        "Refuse, in one line, a task this kind cannot train or score with `backbone`."
+
+    def head(self, task, dim: int) -> nn.Module | None:
+        "The trainable head the kind adds on a `dim`-wide image feature (None: CLIP's own text side is the head)."
+        return None
+
+    def frozen_texts(self, task, templates: tuple) -> list[str]:
+        "Texts whose frozen features the feature cache computes before training (prompts, captions)."
+        return []
+
+    def fit_head(self, head: nn.Module, frozen_image_features: torch.Tensor):
+        "Set the head's input statistics from the frozen features of the training images (once, before training)."
+
+    def loss(self, model, task: str, split, idx: torch.Tensor, image_features: torch.Tensor) -> torch.Tensor:
+        "The training loss of rows `idx` of `split` for `task`, from their (adapted) image features."
+        raise NotImplementedError
+
+    def predict(self, model, key: str, task, image_features: torch.Tensor, bypass: bool = False):
+        "Test outputs of `task.test` (image features given), scored as the trained task `key`."
+        raise NotImplementedError
+
+    def metrics(self, outputs, task) -> dict:
+        "The papers' metrics from `predict`'s (or `zero_shot`'s) outputs."
+        raise NotImplementedError
+
+    def zero_shot(self, backbone, task, template_set="photo", image_features: torch.Tensor | None = None):
+        "Test outputs of `task.test` from the frozen CLIP alone (no training), in `predict`'s form."
+        raise MtclipError(f"task {task.name!r}: a {self.name} task has no zero-shot head")
+
+TASK_KINDS: dict[str, TaskKind] = {}
+
+def register_task_kind(kind: type[TaskKind]) -> type[TaskKind]:
+    "Class decorator: make `kind` (an instance of it) the handler of tasks of kind `kind.name`."
+    TASK_KINDS[kind.name] = kind()
+    return kind
+
+def task_kind(name: str) -> TaskKind:
+    "The registered kind `name`; one line listing the kinds otherwise."
+    if name not in TASK_KINDS: raise MtclipError(f"kind={name!r} is not one of {', '.join(TASK_KINDS)}")
+    return TASK_KINDS[name]
+
+# %% ../../nbs/06_tasks.core.ipynb
 @dataclass
 class Task:
     "One task: a name, a kind, train/test records and (for classification) class prompt words."
@@ -44,11 +95,9 @@ class Task:
     domain: str = ""
 
     def __post_init__(self):
-        from mtclip.tasks.kinds import TASK_KINDS     # the registry of kinds (`task_kinds`), which builds on this module
         if self.kind not in TASK_KINDS:
             raise MtclipError(f"task {self.name!r}: kind={self.kind!r} is not one of {', '.join(TASK_KINDS)}")
-        if self.kind == "classification" and not self.classnames:
-            raise MtclipError(f"classification task {self.name!r} needs classnames")
+        TASK_KINDS[self.kind].validate(self)
 
 # %% ../../nbs/06_tasks.core.ipynb
 @torch.no_grad()
@@ -116,18 +165,16 @@ def caption_queries(records: list[Record]) -> tuple[list[str], torch.Tensor]:
     relevance[[index[c] for c in captions], torch.arange(len(records))] = True
     return queries, relevance
 
-def evaluate_zero_shot(backbone: Backbone, task: Task, template_set="photo", image_features: torch.Tensor | None = None) -> dict:
-    "Zero-shot metrics of a classification or retrieval task on its test records."
-    if task.kind == "regression":
-        raise MtclipError(f"task {task.name!r}: regression has no zero-shot head; use fit_ridge on image features")
+def zero_shot_inputs(backbone: Backbone, task: Task, image_features: torch.Tensor | None = None):
+    "The frozen features of `task.test` (encoded unless given) and CLIP's logit scale."
     feats = encode_images(backbone, task.test) if image_features is None else image_features
-    scale = backbone.model.logit_scale.exp().item()
-    if task.kind == "classification":
-        logits = zero_shot_logits(feats, class_prompt_features(backbone, task.classnames, template_set), scale)
-        return classification_metrics(logits, torch.tensor([r.label for r in task.test]), len(task.classnames))
-    queries, relevance = caption_queries(task.test)
-    scores = zero_shot_logits(encode_texts(backbone, queries), feats, scale)
-    return retrieval_metrics(scores, relevance)
+    return feats, backbone.model.logit_scale.exp().item()
+
+def evaluate_zero_shot(backbone: Backbone, task: Task, template_set="photo",
+                       image_features: torch.Tensor | None = None) -> dict:
+    "Zero-shot metrics of a task on its test records (its kind says how; regression has no zero-shot head)."
+    kind = TASK_KINDS[task.kind]
+    return kind.metrics(kind.zero_shot(backbone, task, template_set, image_features), task)
 
 # %% ../../nbs/06_tasks.core.ipynb
 def fit_ridge(features: torch.Tensor, targets: torch.Tensor, l2: float = 1e-3):

@@ -9,62 +9,22 @@ import torch.nn.functional as F
 from torch import nn
 from ..core import MtclipError
 from .metrics import classification_metrics, retrieval_metrics, regression_metrics
+from .core import (TASK_KINDS, TaskKind, register_task_kind, task_kind, caption_queries,
+                               check_class_words, class_prompt_features, encode_texts, zero_shot_inputs,
+                               zero_shot_logits)
 
 # %% auto 0
-__all__ = ['TASK_KINDS', 'TaskKind', 'register_task_kind', 'task_kind', 'Classification', 'clip_loss', 'Retrieval',
-           'RegressionHead', 'Regression']
-
-# %% ../../nbs/06b_tasks.kinds.ipynb
-class TaskKind:
-    "How one kind of task trains and is scored. Subclasses set `name` and override what their kind needs."
-    name = ""
-
-    def check(self, task, backbone):
-        "Refuse, in one line, a task this kind cannot train or score."
-
-    def head(self, task, dim: int) -> nn.Module | None:
-        "The trainable head the kind adds on a `dim`-wide image feature (None: CLIP's own text side is the head)."
-        return None
-
-    def frozen_texts(self, task, templates: tuple) -> list[str]:
-        "Texts whose frozen features the feature cache computes before training (prompts, captions)."
-        return []
-
-    def fit_head(self, head: nn.Module, frozen_image_features: torch.Tensor):
-        "Set the head's input statistics from the frozen features of the training images (once, before training)."
-
-    def loss(self, model, task: str, split, idx: torch.Tensor, image_features: torch.Tensor) -> torch.Tensor:
-        "The training loss of rows `idx` of `split` for `task`, from their (adapted) image features."
-        raise NotImplementedError
-
-    def predict(self, model, key: str, task, image_features: torch.Tensor, bypass: bool = False):
-        "Test outputs of `task.test` (image features given), scored as the trained task `key`."
-        raise NotImplementedError
-
-    def metrics(self, outputs, task) -> dict:
-        "The papers' metrics from `predict`'s outputs."
-        raise NotImplementedError
-
-TASK_KINDS: dict[str, TaskKind] = {}
-
-def register_task_kind(kind: type[TaskKind]) -> type[TaskKind]:
-    "Class decorator: make `kind` (an instance of it) the handler of tasks of kind `kind.name`."
-    TASK_KINDS[kind.name] = kind()
-    return kind
-
-def task_kind(name: str) -> TaskKind:
-    "The registered kind `name`; one line listing the kinds otherwise."
-    if name not in TASK_KINDS: raise MtclipError(f"kind={name!r} is not one of {', '.join(TASK_KINDS)}")
-    return TASK_KINDS[name]
+__all__ = ['Classification', 'clip_loss', 'Retrieval', 'RegressionHead', 'Regression']
 
 # %% ../../nbs/06b_tasks.kinds.ipynb
 @register_task_kind
 class Classification(TaskKind):
     name = "classification"
 
-    def check(self, task, backbone):
-        from mtclip.tasks.core import check_class_words
-        check_class_words(backbone, task.classnames)
+    def validate(self, task):
+        if not task.classnames: raise MtclipError(f"classification task {task.name!r} needs classnames")
+
+    def check(self, task, backbone): check_class_words(backbone, task.classnames)
 
     def frozen_texts(self, task, templates): return [tp.format(c) for c in task.classnames for tp in templates]
 
@@ -80,6 +40,10 @@ class Classification(TaskKind):
 
     def metrics(self, outputs, task):
         return classification_metrics(outputs.cpu(), torch.tensor([r.label for r in task.test]), len(task.classnames))
+
+    def zero_shot(self, backbone, task, template_set="photo", image_features=None):
+        feats, scale = zero_shot_inputs(backbone, task, image_features)
+        return zero_shot_logits(feats, class_prompt_features(backbone, task.classnames, template_set), scale)
 
 # %% ../../nbs/06b_tasks.kinds.ipynb
 def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale, text_of_image: torch.Tensor) -> torch.Tensor:
@@ -113,12 +77,16 @@ class Retrieval(TaskKind):
         return clip_loss(image_features, txt, model.logit_scale, torch.searchsorted(present, ids))
 
     def predict(self, model, key, task, image_features, bypass=False):
-        from mtclip.tasks.core import caption_queries
         queries, relevance = caption_queries(task.test)
         txt = model.text_features(key, queries, bypass)
         return model.logit_scale * F.normalize(txt, dim=-1) @ F.normalize(image_features, dim=-1).T, relevance
 
     def metrics(self, outputs, task): return retrieval_metrics(outputs[0].cpu(), outputs[1])
+
+    def zero_shot(self, backbone, task, template_set="photo", image_features=None):
+        feats, scale = zero_shot_inputs(backbone, task, image_features)
+        queries, relevance = caption_queries(task.test)
+        return zero_shot_logits(encode_texts(backbone, queries), feats, scale), relevance
 
 # %% ../../nbs/06b_tasks.kinds.ipynb
 class RegressionHead(nn.Module):
@@ -168,6 +136,9 @@ class Regression(TaskKind):
         if model.tasks[key].kind != "regression":
             raise MtclipError(f"evaluate: regression task {task.name!r} needs a regression as_task, not {key!r}")
         return model.heads[model.head_key(key)].predict(image_features)
+
+    def zero_shot(self, backbone, task, template_set="photo", image_features=None):
+        raise MtclipError(f"task {task.name!r}: regression has no zero-shot head; use fit_ridge on image features")
 
     def metrics(self, outputs, task):
         return regression_metrics(outputs.cpu(), torch.tensor([r.target for r in task.test], dtype=torch.float32))

@@ -23,8 +23,8 @@ class PromptMethod(Method):
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
         towers = clip_towers(self.clip)
-        self.text_prompter = DeepPrompts(towers["text"].stack, "text encoder") if self.prompts_text else None
-        self.vision_prompter = DeepPrompts(towers["vision"].stack, "image encoder") if self.prompts_image else None
+        self.text_prompter = DeepPrompts(towers["text"]) if self.prompts_text else None
+        self.vision_prompter = DeepPrompts(towers["vision"]) if self.prompts_image else None
         self.text_layers, self.vision_layers = towers["text"].depth, towers["vision"].depth
         self.text_width, self.vision_width = towers["text"].width, towers["vision"].width
 

@@ -71,11 +71,11 @@ class DeepPrompts:
     "Hooks (`mtclip.methods.inject`) that insert prompt tokens into every block of an open_clip `Transformer` while active."
     at = 1  # prompts go after the class token (vision) / the start-of-text token (text)
 
-    def __init__(self, transformer: Transformer, where: str = "encoder"):
-        check_supported(transformer, where)
-        self.transformer, self.where = transformer, where
+    def __init__(self, tower: Tower):
+        check_supported(tower.stack, tower.name)
+        self.tower, self.transformer, self.where = tower, tower.stack, tower.name
         self._prompts, self._b = None, 0
-        self.tower, ref = Tower(where, transformer), weakref.ref(self)
+        ref = weakref.ref(self)
         self._attachments = [hook_block_input(self.tower, k, partial(_pre_hook, ref, k)) for k in range(self.tower.depth)]
         self._attachments.append(hook_block_output(self.tower, self.tower.depth - 1, partial(_post_hook, ref)))
 
