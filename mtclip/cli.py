@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_data', 'cmd_train', 'cmd_demo', 'parser',
-           'main']
+__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_methods', 'cmd_data', 'cmd_train', 'cmd_demo',
+           'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -50,6 +50,12 @@ def cmd_params(args):
     if args.json: print(json.dumps(counts))
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
                 f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) || total {counts['total']:,}")
+
+def cmd_methods(args):
+    from mtclip.methods.base import methods_table
+    if args.tasks < 1: raise MtclipError(f"--tasks {args.tasks}: need at least 1")
+    table = methods_table(args.arch, args.tasks)
+    print(table.to_markdown(index=False) if args.markdown else table.to_string(index=False))
 
 def cmd_data(args):
     from mtclip.experiment import load_dataset
@@ -121,6 +127,10 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--arch", required=True); q.add_argument("--method", required=True)
     q.add_argument("--tasks", type=int, default=1); q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_params)
+    m = sub.add_parser("methods", help="every registered method: what trains, sharing, presets, default lr")
+    m.add_argument("--arch", help="also count trainable parameters on this architecture (random init, no download)")
+    m.add_argument("--tasks", type=int, default=4); m.add_argument("--markdown", action="store_true")
+    m.set_defaults(func=cmd_methods)
     s = sub.add_parser("data", help="read a dataset in its release's on-disk format and summarise it (checks your copy)")
     s.add_argument("dataset", help="office-home | minidomainnet | cifar100 | folder | csv | embedded")
     s.add_argument("root", nargs="?", help="the dataset's folder (or CSV file)")

@@ -146,3 +146,35 @@ def test_every_python_block_runs_as_written(home):
         done = subprocess.run([sys.executable, "-c", block], cwd=home, capture_output=True, text=True,
                               env=dict(os.environ, HOME=str(home), HF_HUB_OFFLINE="1"))
         assert done.returncode == 0, f"{block}\n{done.stderr[-3000:]}"
+
+
+METHODS_BLOCK = re.compile(r"<!-- (mtclip methods [^>]*?) -->\n(.*?)\n<!-- end mtclip methods -->", re.S)
+
+
+def readme_methods() -> tuple[list[str], str]:
+    found = METHODS_BLOCK.search(README.read_text())
+    assert found, "README has no `mtclip methods` table between its markers"
+    return shlex.split(found.group(1)), found.group(2)
+
+
+def rows(markdown: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in markdown.splitlines()[2:]]
+
+
+def test_readme_method_table_lists_the_registry():
+    "Every registered method, with what trains, sharing, presets and lr as `mtclip methods` says (counts: slow test)."
+    from mtclip.methods.base import methods_table
+    words, table = readme_methods()
+    assert words[:2] == ["mtclip", "methods"] and "--markdown" in words
+    tasks = int(words[words.index("--tasks") + 1])
+    fast = rows(methods_table(tasks=tasks).to_markdown(index=False))
+    assert [r[:5] for r in rows(table)] == fast, "README's method table is stale: paste `" + " ".join(words) + "`"
+
+
+@pytest.mark.slow
+def test_readme_method_table_is_the_command_output():
+    words, table = readme_methods()
+    done = subprocess.run([str(Path(sys.executable).parent / "mtclip"), *words[1:]], capture_output=True, text=True,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == table.strip()

@@ -14,7 +14,7 @@ from .sharing import Sharing, resolve_scheme
 
 # %% auto 0
 __all__ = ['PRESETS', 'METHODS', 'MethodConfig', 'Method', 'register_method', 'method_config', 'build_method', 'ZeroShot',
-           'FullFineTune', 'method_parameters']
+           'FullFineTune', 'method_parameters', 'methods_table']
 
 # %% ../../nbs/07_methods.base.ipynb
 PRESETS = {"paper": "each method's defaults: the papers' sizes on ViT-B/16",
@@ -159,7 +159,30 @@ def method_parameters(arch: str, method: str, tasks: int = 1, **settings) -> dic
     if tasks < 1: raise MtclipError(f"tasks={tasks}: need at least 1")
     method_config(method, **settings)        # a bad method name or setting fails before building the backbone
     built = build_method(method, load_clip(arch, device="cpu"), [f"task{i}" for i in range(tasks)], **settings)
+    return _counts(built, arch, tasks)
+
+def _counts(built: Method, arch: str, tasks: int) -> dict:
     trainable, total = count_parameters(built)
-    clip_total = count_parameters(built.clip)[1]
-    return dict(arch=arch, method=method, tasks=tasks, trainable=trainable, total=total,
-                trainable_percent=100 * trainable / clip_total)
+    return dict(arch=arch, method=built.name, tasks=tasks, trainable=trainable, total=total,
+                trainable_percent=100 * trainable / count_parameters(built.clip)[1])
+
+# %% ../../nbs/07_methods.base.ipynb
+def methods_table(arch: str | None = None, tasks: int = 4) -> "pd.DataFrame":
+    "One row per registered method; `arch` adds its trainable parameters with `tasks` tasks (random init)."
+    import pandas as pd
+    from mtclip.backbones.clip import load_clip
+    rows = []
+    for name in sorted(METHODS):
+        cls = METHODS[name]
+        backbone = load_clip(arch or "mtclip-test-vit", device="cpu")      # a fresh one: methods change theirs
+        built = build_method(name, backbone, [f"task{i}" for i in range(tasks)])
+        row = {"method": name, "trains": (cls.__doc__ or "").strip().splitlines()[0] if cls.trains else "nothing",
+               "sharing": ", ".join(f"{part}: {scheme}" for part, scheme in built.sharing.schemes.items()) or "-",
+               "presets": ", ".join(cls.presets) or "-", "default lr": f"{cls.default_lr:g}" if cls.trains else "-"}
+        if arch:
+            counts = _counts(built, arch, tasks)
+            row[f"trainable ({arch} × {tasks} tasks)"] = f"{counts['trainable'] / 1e6:.2f}M"
+            row["% of CLIP"] = f"{counts['trainable_percent']:.3f}"
+        rows.append(row)
+        built.detach_from_backbone()
+    return pd.DataFrame(rows)
