@@ -21,7 +21,8 @@ class MtclipError(Exception):
 # %% ../nbs/00_core.ipynb
 def cache_dir(path: str | os.PathLike | None = None) -> Path:
     "Where mtclip keeps generated worlds, pretrained embedded models and feature caches."
-    path = path or os.environ.get("MTCLIP_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtclip"
+    path = path or os.environ.get("MTCLIP_CACHE") or \
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtclip"
     path = Path(path).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -39,7 +40,8 @@ def _write_error(path: Path, e: BaseException) -> MtclipError:
     why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:160]
     fix = "free some space" if getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "space" in why.lower() \
         else "check that you may write there"
-    return MtclipError(f"cannot write {path} ({why}); {fix} and run again (the previous {path.name}, if any, is unchanged)")
+    return MtclipError(f"cannot write {path} ({why}); {fix} and run again "
+                       f"(the previous {path.name}, if any, is unchanged)")
 
 def _is_io_error(e: BaseException) -> bool:
     "An OSError, or safetensors' error for one (it wraps the OS error in its own exception type)."
@@ -75,7 +77,8 @@ def writable_folder(folder: str | os.PathLike, what: str = "--out") -> Path:
         probe = folder / f".mtclip-write-test.{uuid.uuid4().hex[:8]}"
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)); os.unlink(probe)
     except OSError as e:
-        raise MtclipError(f"{what} {folder} cannot be written ({e.strerror or e}); choose a folder you may write to") from None
+        raise MtclipError(f"{what} {folder} cannot be written ({e.strerror or e}); "
+                          "choose a folder you may write to") from None
     return folder
 
 @contextmanager

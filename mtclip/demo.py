@@ -14,8 +14,10 @@ __all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'QUICK_PARAMS', 'SUM
            'run_demo']
 
 # %% ../nbs/12_demo.ipynb
-DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter",   # notebooks in nbs/experiments, run over DEMO_SEEDS
-                    ("mmap_methods", {"method": ["clip-adapter", "mmap"]})]   # MmAP and the best baseline of its Table 1
+# notebooks in nbs/experiments, run over DEMO_SEEDS
+DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter",
+                    # MmAP and the best baseline of its Table 1
+                    ("mmap_methods", {"method": ["clip-adapter", "mmap"]})]
 DEMO_SEEDS, QUICK_SEEDS = [0, 1, 2], [0]
 QUICK_PARAMS = {"mmap_methods": {"epochs": 1}}   # --quick: what keeps an experiment a smoke test (per notebook)
 
@@ -42,9 +44,11 @@ def summary_plots(rows: pd.DataFrame, out: Path) -> list[Path]:
 def demo_entry(entry) -> tuple[str, dict, dict]:
     "A `DEMO_EXPERIMENTS` entry as (notebook name, grid, fixed parameters)."
     if isinstance(entry, str): return entry, {}, {}
-    if isinstance(entry, (tuple, list)) and 2 <= len(entry) <= 3 and isinstance(entry[0], str) and all(isinstance(e, dict) for e in entry[1:]):
+    if isinstance(entry, (tuple, list)) and 2 <= len(entry) <= 3 and isinstance(entry[0], str) \
+            and all(isinstance(e, dict) for e in entry[1:]):
         return entry[0], dict(entry[1]), dict(entry[2]) if len(entry) == 3 else {}
-    raise MtclipError(f"DEMO_EXPERIMENTS entry {entry!r}: give a notebook name, (name, grid) or (name, grid, parameters)")
+    raise MtclipError(f"DEMO_EXPERIMENTS entry {entry!r}: "
+                      "give a notebook name, (name, grid) or (name, grid, parameters)")
 
 def _stage(i: int, n: int, text: str): print(f"\n[{i}/{n}] {text}", flush=True)
 
@@ -60,7 +64,8 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: li
     _stage(2, 4, "the embedded CLIP (pretrained on the world's source domain; cached after the first run)")
     bb = embedded_backbone(quick=quick)
     print("   ", bb.pretrained)
-    _stage(3, 4, f"experiments {', '.join(demo_entry(e)[0] for e in experiments)} over seeds {QUICK_SEEDS if quick else DEMO_SEEDS}")
+    _stage(3, 4, f"experiments {', '.join(demo_entry(e)[0] for e in experiments)} "
+                 f"over seeds {QUICK_SEEDS if quick else DEMO_SEEDS}")
     for entry in experiments:
         name, grid, params = demo_entry(entry)
         table = sweep(experiment_notebook(name), out / name, grid=grid, seeds=QUICK_SEEDS if quick else DEMO_SEEDS,

@@ -44,7 +44,8 @@ def _jsonable(v):
     raise TypeError(f"{type(v).__name__} is not JSON serialisable")
 
 def write_results(rows, out_dir) -> Path:
-    "Write the run's complete `rows` (list of dicts) to `out_dir/results.csv` and `out_dir/results.json`; return the JSON path."
+    """Write the run's complete `rows` (list of dicts) to `out_dir/results.csv` and `out_dir/results.json`;
+    return the JSON path."""
     if isinstance(rows, pd.DataFrame): rows = rows.to_dict("records")
     if isinstance(rows, dict): raise MtclipError("`rows` must be a list of row dicts: wrap a single row in a list")
     rows = list(rows)
@@ -52,7 +53,8 @@ def write_results(rows, out_dir) -> Path:
     for i, r in enumerate(rows):
         if not isinstance(r, dict): raise MtclipError(f"`rows[{i}]` is a {type(r).__name__}, not a dict")
         missing = [c for c in REQUIRED_COLUMNS if c not in r]
-        if missing: raise MtclipError(f"`rows[{i}]` lacks required column(s) {', '.join(missing)}; every row needs {', '.join(REQUIRED_COLUMNS)}")
+        if missing: raise MtclipError(f"`rows[{i}]` lacks required column(s) {', '.join(missing)}; "
+                                      f"every row needs {', '.join(REQUIRED_COLUMNS)}")
     try: text = json.dumps(rows, indent=1, default=_jsonable)
     except TypeError as e: raise MtclipError(f"`rows` has a value that cannot be saved: {e}") from e
     out_dir = Path(out_dir)
@@ -130,7 +132,8 @@ def typed_value(name: str, value, spec: dict, notebook, flag: str = "-p"):
 
 # %% ../nbs/10_runs.ipynb
 class RunFailed(MtclipError):
-    "An experiment notebook raised: `.notebook` is the executed copy with the traceback, `.error` the error's last line."
+    """An experiment notebook raised: `.notebook` is the executed copy with the traceback, `.error` the error's
+    last line."""
     def __init__(self, msg, notebook=None, error=""):
         super().__init__(msg); self.notebook, self.error = notebook, error
 
@@ -174,13 +177,16 @@ def notebook_parameters(notebook, kernel: str = "python3") -> dict:
 def _check_kernel(kernel: str):
     from jupyter_client.kernelspec import KernelSpecManager
     names = sorted(KernelSpecManager().find_kernel_specs())
-    if kernel not in names: raise MtclipError(f"no Jupyter kernel named {kernel!r}; installed: {', '.join(names) or 'none'}")
+    if kernel not in names:
+        raise MtclipError(f"no Jupyter kernel named {kernel!r}; installed: {', '.join(names) or 'none'}")
 
 def _check_names(path: Path, valid: dict, names, required=("out_dir",)):
     for r in required:
-        if r not in valid: raise MtclipError(f"{path} defines no `{r}` in its parameters cell: add e.g. `{r} = ...` there")
+        if r not in valid:
+            raise MtclipError(f"{path} defines no `{r}` in its parameters cell: add e.g. `{r} = ...` there")
     unknown = sorted(set(names) - set(valid))
-    if unknown: raise MtclipError(f"parameter(s) {', '.join(unknown)} not in the parameters cell of {path.name}; valid: {', '.join(valid)}")
+    if unknown: raise MtclipError(f"parameter(s) {', '.join(unknown)} not in the parameters cell of {path.name}; "
+                                  f"valid: {', '.join(valid)}")
 
 def _cwd() -> str:
     try: return os.getcwd()
@@ -283,19 +289,22 @@ def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: boo
 
 def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str = "python3",
                  progress: bool = True) -> Path:
-    "Execute `notebook` with papermill into `out_dir/<notebook name>`, passing `parameters` and `out_dir`; return the executed copy."
+    """Execute `notebook` with papermill into `out_dir/<notebook name>`, passing `parameters` and `out_dir`;
+    return the executed copy."""
     path, given = Path(notebook), dict(parameters or {})
     valid = notebook_parameters(path, kernel)
     _check_names(path, valid, given)
     params = {k: typed_value(k, v, valid[k], path) for k, v in given.items()}
     out_dir = Path(out_dir).expanduser().resolve()
     if "out_dir" in params and Path(params["out_dir"]).expanduser().resolve() != out_dir:
-        raise MtclipError(f"parameter out_dir={params['out_dir']!r} differs from the `out_dir` argument {out_dir}: give it once")
+        raise MtclipError(f"parameter out_dir={params['out_dir']!r} differs from the `out_dir` argument {out_dir}: "
+                          "give it once")
     params["out_dir"] = str(out_dir)
     _check_kernel(kernel)
     path = path.resolve()
     if out_dir / path.name == path:
-        raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: the executed copy would overwrite {path.name}")
+        raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: "
+                          f"the executed copy would overwrite {path.name}")
     _share_mtclip_with_kernel()
     return _execute(path, out_dir, params, kernel, progress, _cwd())
 
@@ -310,7 +319,8 @@ def experiment_notebook(name: str) -> Path:
     for cand in (EXPERIMENTS / name, EXPERIMENTS / f"{name}.ipynb"):
         if cand.is_file(): return cand
     known = sorted(p.stem for p in EXPERIMENTS.glob("*.ipynb")) if EXPERIMENTS.is_dir() else []
-    raise MtclipError(f"notebook {name} not found; give a path or one of the experiments: {', '.join(known) or '(none found)'}")
+    raise MtclipError(f"notebook {name} not found; "
+                      f"give a path or one of the experiments: {', '.join(known) or '(none found)'}")
 
 # %% ../nbs/10_runs.ipynb
 def run_name(params: dict) -> str:
@@ -387,7 +397,8 @@ def _sweep_record(name: str, params: dict, **status) -> dict:
 
 def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict | None = None, workers: int = 1,
           kernel: str = "python3", progress: bool = True) -> pd.DataFrame:
-    "Run `notebook` for every combination of `grid` values × `seeds` into `out_root/<run name>`; status per run in `out_root/sweep.csv`."
+    """Run `notebook` for every combination of `grid` values × `seeds` into `out_root/<run name>`;
+    status per run in `out_root/sweep.csv`."""
     path, out_root = Path(notebook), Path(out_root).expanduser()
     grid, base = dict(grid or {}), dict(base or {})
     for k, vs in grid.items():
@@ -396,11 +407,14 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
         grid[k] = list(vs)
     for k in ("seed", "out_dir"):
         if k in grid or k in base:
-            raise MtclipError(f"`{k}` cannot be in grid or base: " + ("give seeds as `seeds`" if k == "seed" else "each run gets its own folder under out_root"))
+            raise MtclipError(f"`{k}` cannot be in grid or base: "
+                              + ("give seeds as `seeds`" if k == "seed"
+                                 else "each run gets its own folder under out_root"))
     both = sorted(set(grid) & set(base))
     if both: raise MtclipError(f"parameter(s) {', '.join(both)} are in both grid and base: give each once")
     seeds = [parse_value(s) for s in seeds]
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds) or len(set(seeds)) != len(seeds):
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds) \
+            or len(set(seeds)) != len(seeds):
         raise MtclipError(f"`seeds` must be a non-empty list of distinct integers, got {seeds!r}")
     valid = notebook_parameters(path, kernel)
     _check_names(path, valid, list(grid) + list(base), required=("out_dir", "seed"))
@@ -418,7 +432,8 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
             runs.append((run_name(point), point, {**base, **point}))
     names = [n for n, *_ in runs]
     dup = sorted({n for n in names if names.count(n) > 1})
-    if dup: raise MtclipError(f"grid values give the same run folder twice: {dup[0]}; make the values distinct as text")
+    if dup:
+        raise MtclipError(f"grid values give the same run folder twice: {dup[0]}; make the values distinct as text")
     out_root, cwd, path = writable_folder(out_root).resolve(), _cwd(), path.resolve()
     _share_mtclip_with_kernel()
     with folder_lock(out_root):
@@ -562,7 +577,8 @@ def _results(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return good, bad
 
 def failed_runs(root) -> pd.DataFrame:
-    "Runs below `root` that did not finish (no readable results.json): `run`, `status` (failed/interrupted), `error`, `source`."
+    """Runs below `root` that did not finish (no readable results.json): `run`, `status` (failed/interrupted),
+    `error`, `source`."""
     root, seen, out = Path(root), set(), []
     good, bad = _results(root)
     finished = {f.parent for f in good}
@@ -570,7 +586,8 @@ def failed_runs(root) -> pd.DataFrame:
         run = folder.relative_to(root).as_posix()
         if run not in seen and folder not in finished:
             seen.add(run); out.append(dict(run=run, status=status, error=error, source=source))
-    for f, why in bad: add(f.parent, "failed", f"unreadable {RESULTS_JSON} (truncated?): {why}", f.relative_to(root).as_posix())
+    for f, why in bad:
+        add(f.parent, "failed", f"unreadable {RESULTS_JSON} (truncated?): {why}", f.relative_to(root).as_posix())
     for s in sorted(p for p in root.rglob(SWEEP_CSV) if _visible(p, root)):
         try: status = pd.read_csv(s, keep_default_na=False)
         except Exception: continue
@@ -600,7 +617,8 @@ def run_counts(root) -> dict:
                 interrupted=int((failed.status == "interrupted").sum()))
 
 def counts_line(counts: dict) -> str:
-    "One console line from `run_counts` or a sweep's `table.attrs['counts']`, e.g. '3 runs ok, 1 failed, 0 interrupted'."
+    """One console line from `run_counts` or a sweep's `table.attrs['counts']`,
+    e.g. '3 runs ok, 1 failed, 0 interrupted'."""
     n = counts.get("ok", 0)
     return ", ".join([f"{n} run{'' if n == 1 else 's'} ok"] + [f"{v} {k}" for k, v in counts.items() if k != "ok"])
 
@@ -611,7 +629,8 @@ def _metric_columns(rows: pd.DataFrame, id_columns=()) -> list[str]:
             and not pd.api.types.is_bool_dtype(rows[c])]
 
 def summarise(rows: pd.DataFrame, id_columns=()) -> pd.DataFrame:
-    "Group `rows` by every non-metric column except `seed`/`run`; each metric → `<m>_mean`, `<m>_std` (ddof=1) over seeds, plus `n_seeds`."
+    """Group `rows` by every non-metric column except `seed`/`run`; each metric → `<m>_mean`, `<m>_std` (ddof=1)
+    over seeds, plus `n_seeds`."""
     if rows.empty: return pd.DataFrame()
     if "seed" not in rows: raise MtclipError("rows have no `seed` column: every result row needs one")
     metrics = _metric_columns(rows, id_columns)
@@ -622,7 +641,8 @@ def summarise(rows: pd.DataFrame, id_columns=()) -> pd.DataFrame:
     grp = frame.groupby(keys, dropna=False, sort=False)
     out = grp["seed"].nunique().rename("n_seeds").to_frame()
     for k, n in (grp.size() - out["n_seeds"]).items():
-        if n > 0: warnings.warn(f"group {k} has rows with the same seed more than once (the same configuration collected twice?)")
+        if n > 0: warnings.warn(f"group {k} has rows with the same seed more than once "
+                                "(the same configuration collected twice?)")
     for m in metrics:
         out[f"{m}_mean"], out[f"{m}_std"] = grp[m].mean(), grp[m].std(ddof=1)
     out = out.reset_index().drop(columns=["_all"], errors="ignore")
@@ -639,8 +659,10 @@ def _pm(mean, std, digits=None) -> str:
     return f"{mean:.{d}f} ± {std:.{d}f}"
 
 def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataFrame:
-    "`summary` with one `mean ± std` text column per metric (decimals from the std's first significant digit unless `digits`)."
-    metrics = summary.attrs.get("metrics") or [c[:-5] for c in summary.columns if c.endswith("_mean") and f"{c[:-5]}_std" in summary]
+    """`summary` with one `mean ± std` text column per metric (decimals from the std's first significant digit
+    unless `digits`)."""
+    metrics = summary.attrs.get("metrics") or [c[:-5] for c in summary.columns
+                                               if c.endswith("_mean") and f"{c[:-5]}_std" in summary]
     keys = [c for c in summary.columns if c not in {f"{m}_{s}" for m in metrics for s in ("mean", "std")}]
     out = summary[keys].copy()
     for m in metrics:
@@ -648,7 +670,8 @@ def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataF
     return out
 
 def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Every `results.json` below `root` as one DataFrame (with `run`), and its summary over seeds; failed runs in `summary.attrs['failed']`."
+    """Every `results.json` below `root` as one DataFrame (with `run`), and its summary over seeds; failed runs in
+    `summary.attrs['failed']`."""
     root = Path(root)
     if not root.is_dir(): raise MtclipError(f"results folder {root} does not exist")
     frames, params = [], []
@@ -674,18 +697,21 @@ def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
     for df in (rows, summary): df.attrs.update(failed=failed.to_dict("records"), counts=counts)
     if len(failed):
         stopped = f", {counts['interrupted']} of them interrupted" if counts["interrupted"] else ""
-        warnings.warn(f"{len(failed)} failed run(s) under {root}{stopped}: {', '.join(failed.run)} (see summary.attrs['failed'])")
+        warnings.warn(f"{len(failed)} failed run(s) under {root}{stopped}: {', '.join(failed.run)} "
+                      "(see summary.attrs['failed'])")
     return rows, summary
 
 def write_collected(root, id_columns=(), digits: int | None = None) -> list[Path]:
-    "Write `collected.csv`, `summary.csv` and `summary.md` (mean ± std table, then failed runs) into `root`; return the three paths."
+    """Write `collected.csv`, `summary.csv` and `summary.md` (mean ± std table, then failed runs) into `root`;
+    return the three paths."""
     root = Path(root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows, summary = collect(root, id_columns)
     failed = pd.DataFrame(rows.attrs["failed"], columns=["run", "status", "error", "source"])
     table = format_summary(summary, digits) if len(summary) else pd.DataFrame()
-    md = [f"# Results under `{root}`", "", f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over seeds.", ""]
+    md = [f"# Results under `{root}`", "",
+          f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over seeds.", ""]
     if len(table): md += [table.to_markdown(index=False), ""]
     if len(failed): md += ["## Failed runs", "", failed[["run", "status", "error"]].to_markdown(index=False), ""]
     return [atomic_write(root / "collected.csv", lambda t: rows.to_csv(t, index=False)),

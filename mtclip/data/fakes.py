@@ -28,7 +28,8 @@ DOMAINNET_CLASSES = """aircraft_carrier alarm_clock ant anvil asparagus axe bana
 blackberry blueberry bottlecap broccoli bus butterfly cactus cake""".split()
 
 #: CIFAR-100's 100 fine labels, in label order.
-CIFAR100_FINE = """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel
+CIFAR100_FINE = """\
+apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel
 can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin elephant
 flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster man maple_tree
 motorcycle mountain mouse mushroom oak_tree orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy
@@ -114,13 +115,15 @@ def fake_minidomainnet(root, domains=("clipart", "painting", "real", "sketch"), 
 
 # %% ../../nbs/02b_data.fakes.ipynb
 def fake_cifar100(root, train: int = 20, test: int = 10, seed: int = 0) -> Path:
-    "Write `root/cifar-100-python/{train,test,meta}` with the real pickle structure and `train`/`test` rows; return `root`."
+    """Write `root/cifar-100-python/{train,test,meta}` with the real pickle structure and `train`/`test` rows;
+    return `root`."""
     root, rng = Path(root), np.random.default_rng(seed)
     top = root / "cifar-100-python"
     top.mkdir(parents=True, exist_ok=True)
     for split, n in (("train", train), ("test", test)):
         fine = rng.integers(0, 100, n)
-        data = np.stack([_colour(rng, 32).transpose(2, 0, 1).reshape(-1) for _ in range(n)]) if n else np.zeros((0, 3072), np.uint8)
+        data = np.stack([_colour(rng, 32).transpose(2, 0, 1).reshape(-1) for _ in range(n)]) if n \
+            else np.zeros((0, 3072), np.uint8)
         d = {b"filenames": [f"{CIFAR100_FINE[f]}_s_{i:06d}.png".encode() for i, f in enumerate(fine)],
              b"batch_label": f"{split}ing batch 1 of 1".encode(),
              b"fine_labels": [int(f) for f in fine], b"coarse_labels": [int(f) % 20 for f in fine], b"data": data}

@@ -88,7 +88,8 @@ class RecordSet:
             rows.append(dict(domain=d, images=len(rs), classes=len(counts),
                              min_per_class=int(counts.min()) if len(counts) else 0,
                              max_per_class=int(counts.max()) if len(counts) else 0))
-        return pd.DataFrame(rows, columns=["domain", "images", "classes", "min_per_class", "max_per_class"]).set_index("domain")
+        return pd.DataFrame(rows, columns=["domain", "images", "classes", "min_per_class",
+                                           "max_per_class"]).set_index("domain")
 
 # %% ../../nbs/02_data.readers.ipynb
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
@@ -146,7 +147,8 @@ class BadSamples:
     "Where a reader reports a bad sample: an error at the first (default), or a note of each with `skip=True`."
     def __init__(self, skip: bool = False): self.skip, self.found, self._seen = skip, [], set()
     def __call__(self, where: str, why: str):
-        if not self.skip: raise MtclipError(f"{where}: {why} (or pass skip_bad=True / --skip-bad to leave bad samples out)")
+        if not self.skip:
+            raise MtclipError(f"{where}: {why} (or pass skip_bad=True / --skip-bad to leave bad samples out)")
         if (str(where), why) in self._seen: return                  # the same folder listed twice (layout detection)
         self._seen.add((str(where), why)); self.found.append((str(where), why))
     def done(self, records: RecordSet) -> RecordSet:
@@ -181,10 +183,12 @@ def _mixed_layout(root: Path, holding: list[str], nested: list[str]) -> str:
     return (f"{root} mixes class folders holding images ({few(holding)}) with folders holding only subfolders "
             f"({few(nested)}); use one layout: {root}/<class>/<image> or {root}/<domain>/<class>/<image>")
 
-def read_image_folder(root, domains: Sequence[str] | bool | None = None, name: str | None = None, skip_bad: bool = False) -> RecordSet:
+def read_image_folder(root, domains: Sequence[str] | bool | None = None, name: str | None = None,
+                      skip_bad: bool = False) -> RecordSet:
     """Read `root/<domain>/<class>/<image>` (or `root/<class>/<image>` when `domains=False`).
     `domains=None` detects the layout; `True` takes every subfolder as a domain; a list takes those domains."""
-    root = _need_dir(Path(root).expanduser().absolute(), "image folder", "pass the folder holding <domain>/<class>/<image> (or <class>/<image>)")
+    root = _need_dir(Path(root).expanduser().absolute(), "image folder",
+                     "pass the folder holding <domain>/<class>/<image> (or <class>/<image>)")
     name, bad = name or root.name, BadSamples(skip_bad)
     top = _subdirs(root, bad)
     if domains is None:
@@ -209,36 +213,42 @@ OFFICE_HOME_DOMAINS = ("Art", "Clipart", "Product", "Real World")
 
 def read_office_home(root, skip_bad: bool = False) -> RecordSet:
     "Read the Office-Home release (`OfficeHomeDataset_10072016/` or its content): 4 domains × the same classes."
-    root = _need_dir(Path(root).expanduser().absolute(), "Office-Home folder", "pass the unpacked OfficeHomeDataset_10072016 folder")
+    root = _need_dir(Path(root).expanduser().absolute(), "Office-Home folder",
+                     "pass the unpacked OfficeHomeDataset_10072016 folder")
     if (root / "OfficeHomeDataset_10072016").is_dir(): root = root / "OfficeHomeDataset_10072016"
     per, bad = {}, BadSamples(skip_bad)
     for d in OFFICE_HOME_DOMAINS:
         folder = root / d
         if d == "Real World" and not folder.is_dir() and (root / "Real_World").is_dir(): folder = root / "Real_World"
         _need_dir(folder, "Office-Home domain folder",
-                  f"expected the domains {list(OFFICE_HOME_DOMAINS)} under {root} (unpack OfficeHomeDataset_10072016.zip there)")
+                  f"expected the domains {list(OFFICE_HOME_DOMAINS)} under {root} "
+                  "(unpack OfficeHomeDataset_10072016.zip there)")
         per[d] = _read_classes(folder, d, bad)
     ref = set(per["Art"])
     for d, m in per.items():
         if set(m) != ref:
             missing, extra = sorted(ref - set(m)), sorted(set(m) - ref)
-            raise MtclipError(f"Office-Home domain folder {root / d} differs from {root / 'Art'}: missing classes {missing}, "
-                              f"extra classes {extra}; every domain needs the same class folders (re-extract the release)")
+            raise MtclipError(f"Office-Home domain folder {root / d} differs from {root / 'Art'}: "
+                              f"missing classes {missing}, extra classes {extra}; "
+                              "every domain needs the same class folders (re-extract the release)")
     return bad.done(_records_from(per, "office_home"))
 
 # %% ../../nbs/02_data.readers.ipynb
 MINIDOMAINNET_DOMAINS = ("clipart", "painting", "real", "sketch")
 
-def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINIDOMAINNET_DOMAINS, skip_bad: bool = False) -> RecordSet:
+def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINIDOMAINNET_DOMAINS,
+                       skip_bad: bool = False) -> RecordSet:
     "Read MiniDomainNet: images listed in `root/splits_mini/<domain>_<split>.txt` (`<domain>/<class>/<file> <label>`)."
     if split not in ("train", "test"): raise MtclipError(f"split={split!r}: MiniDomainNet has split 'train' or 'test'")
-    root = _need_dir(Path(root).expanduser().absolute(), "MiniDomainNet folder", "pass the folder holding clipart/ ... sketch/ and splits_mini/")
+    root = _need_dir(Path(root).expanduser().absolute(), "MiniDomainNet folder",
+                     "pass the folder holding clipart/ ... sketch/ and splits_mini/")
     if isinstance(domains, str): domains = [domains]
     recs, name_of, label_of, where, bad = [], {}, {}, {}, BadSamples(skip_bad)
     for d in domains:
         sf = root / "splits_mini" / f"{d}_{split}.txt"
         if not sf.is_file():
-            raise MtclipError(f"split file not found: expected {sf}; unpack the MiniDomainNet splits_mini/ folder into {root}")
+            raise MtclipError(f"split file not found: expected {sf}; "
+                              f"unpack the MiniDomainNet splits_mini/ folder into {root}")
         for ln, line in enumerate(sf.read_text().splitlines(), 1):
             if not line.strip(): continue
             parts, loc = line.split(), f"{sf}:{ln}"
@@ -248,18 +258,22 @@ def read_minidomainnet(root, split: str = "train", domains: Sequence[str] = MINI
             ldom, cls, _ = rel.split("/")
             if ldom != d: bad(loc, f"line {line!r} names domain {ldom!r} in the split file of {d!r}"); continue
             if name_of.get(label, cls) != cls:
-                bad(loc, f"label {label} for class {cls!r} contradicts {where[label]}, where label {label} is {name_of[label]!r}; fix the split file"); continue
+                bad(loc, f"label {label} for class {cls!r} contradicts {where[label]}, "
+                         f"where label {label} is {name_of[label]!r}; fix the split file"); continue
             if label_of.get(cls, label) != label:
-                bad(loc, f"label {label} for class {cls!r} contradicts {where[cls]}, where {cls!r} is label {label_of[cls]}; fix the split file"); continue
+                bad(loc, f"label {label} for class {cls!r} contradicts {where[cls]}, "
+                         f"where {cls!r} is label {label_of[cls]}; fix the split file"); continue
             path = root / rel
-            if not path.is_file(): bad(loc, f"image {path} is missing; unpack the DomainNet {d} images into {root}"); continue
+            if not path.is_file():
+                bad(loc, f"image {path} is missing; unpack the DomainNet {d} images into {root}"); continue
             name_of.setdefault(label, cls); label_of.setdefault(cls, label)
             where.setdefault(label, loc); where.setdefault(cls, loc)
             recs.append(Record(str(path), label, d, split=split))
     if not recs: raise MtclipError(f"the split files {root}/splits_mini/*_{split}.txt list no images")
     n = max(name_of) + 1
     gaps = [i for i in range(n) if i not in name_of]
-    if gaps: raise MtclipError(f"{root}/splits_mini/*_{split}.txt: labels must be 0..{n - 1} but {gaps[:5]} never occur; fix the split files")
+    if gaps: raise MtclipError(f"{root}/splits_mini/*_{split}.txt: labels must be 0..{n - 1} "
+                               f"but {gaps[:5]} never occur; fix the split files")
     return bad.done(RecordSet(recs, [name_of[i] for i in range(n)], "minidomainnet"))
 
 # %% ../../nbs/02_data.readers.ipynb
@@ -289,30 +303,36 @@ def _load_pickle(path: str, mtime_ns: int, size: int) -> dict:
         with open(path, "rb") as f: return _CifarUnpickler(f, path).load()
     except MtclipError: raise
     except Exception as e:
-        raise MtclipError(f"cannot unpickle {path} ({type(e).__name__}: {e}); re-download cifar-100-python.tar.gz") from None
+        raise MtclipError(f"cannot unpickle {path} ({type(e).__name__}: {e}); "
+                          "re-download cifar-100-python.tar.gz") from None
 
 def _cifar_pickle(path, keys: Sequence[bytes]) -> dict:
     "Unpickle (cached) and check that `path` is a dict with `keys`."
     path = Path(path)
     if not path.is_file():
-        raise MtclipError(f"CIFAR-100 file not found: {path}; unpack cifar-100-python.tar.gz so that {path.parent} holds train, test and meta")
+        raise MtclipError(f"CIFAR-100 file not found: {path}; "
+                          f"unpack cifar-100-python.tar.gz so that {path.parent} holds train, test and meta")
     st = path.stat()
     d = _load_pickle(str(path), st.st_mtime_ns, st.st_size)
     if not isinstance(d, dict):
-        raise MtclipError(f"{path} holds a {type(d).__name__}, not the CIFAR-100 dict; re-download cifar-100-python.tar.gz")
+        raise MtclipError(f"{path} holds a {type(d).__name__}, not the CIFAR-100 dict; "
+                          "re-download cifar-100-python.tar.gz")
     missing = [k.decode() for k in keys if k not in d]
     if missing:
-        raise MtclipError(f"{path} lacks the CIFAR-100 keys {missing}; is this the python version of CIFAR-100 (not CIFAR-10)?")
+        raise MtclipError(f"{path} lacks the CIFAR-100 keys {missing}; "
+                          "is this the python version of CIFAR-100 (not CIFAR-10)?")
     return d
 
 def _cifar_root(root) -> Path:
     root = Path(root).expanduser().absolute()
     if (root / "cifar-100-python").is_dir(): root = root / "cifar-100-python"
-    return _need_dir(root, "CIFAR-100 folder", "pass the folder that holds cifar-100-python/ (unpack cifar-100-python.tar.gz)")
+    return _need_dir(root, "CIFAR-100 folder",
+                     "pass the folder that holds cifar-100-python/ (unpack cifar-100-python.tar.gz)")
 
 # %% ../../nbs/02_data.readers.ipynb
 def read_cifar100(root, split: str = "train") -> RecordSet:
-    "Read the python release `cifar-100-python/{train,test,meta}`: one record per row, `path` the pickle, `index` the row."
+    """Read the python release `cifar-100-python/{train,test,meta}`: one record per row, `path` the pickle,
+    `index` the row."""
     if split not in ("train", "test"): raise MtclipError(f"split={split!r}: CIFAR-100 has split 'train' or 'test'")
     top = _cifar_root(root)
     meta = _cifar_pickle(top / "meta", [b"fine_label_names"])
@@ -321,12 +341,15 @@ def read_cifar100(root, split: str = "train") -> RecordSet:
     d = _cifar_pickle(path, [b"data", b"fine_labels"])
     data, labels = d[b"data"], list(d[b"fine_labels"])
     if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072 or data.dtype != np.uint8:
-        raise MtclipError(f"{path}: b'data' should be a uint8 array of N×3072 rows, got {getattr(data, 'shape', type(data))}; re-download")
+        raise MtclipError(f"{path}: b'data' should be a uint8 array of N×3072 rows, "
+                          f"got {getattr(data, 'shape', type(data))}; re-download")
     if len(labels) != len(data):
-        raise MtclipError(f"{path}: {len(data)} rows but {len(labels)} fine labels; re-download cifar-100-python.tar.gz")
+        raise MtclipError(f"{path}: {len(data)} rows but {len(labels)} fine labels; "
+                          "re-download cifar-100-python.tar.gz")
     bad = [l for l in labels if not 0 <= int(l) < len(classes)]
     if bad: raise MtclipError(f"{path}: fine label {bad[0]} is outside 0..{len(classes) - 1} of {top / 'meta'}")
-    return RecordSet([Record(str(path), int(l), index=i, split=split) for i, l in enumerate(labels)], classes, "cifar100")
+    return RecordSet([Record(str(path), int(l), index=i, split=split) for i, l in enumerate(labels)],
+                     classes, "cifar100")
 
 # %% ../../nbs/02_data.readers.ipynb
 def _csv_base(csv_path, root) -> tuple[Path, Path]:
@@ -353,7 +376,8 @@ def _csv_image(loc: str, row: dict, base: Path, bad: BadSamples) -> Path | None:
     bad(loc, f"image {path}: {why}" if why else f"image {path} not found; paths are relative to {base}")
 
 def _repeat(path: Path, was: tuple[int, dict], now: dict) -> str:
-    "Why a row naming the image of an earlier row `was` = (line, fields) is a bad sample: the first field that differs."
+    """Why a row naming the image of an earlier row `was` = (line, fields) is a bad sample:
+    the first field that differs."""
     ln, old = was
     for what, v in now.items():
         if old[what] != v:
@@ -391,7 +415,8 @@ def read_face_age_csv(csv_path, root=None, skip_bad: bool = False) -> RecordSet:
         loc = f"{csv_path}:{ln}"
         try: age = float(row["age"])
         except ValueError: age = math.nan
-        if not math.isfinite(age): bad(loc, f"age {row['age']!r} is not a number; ages must be numeric (years)"); continue
+        if not math.isfinite(age):
+            bad(loc, f"age {row['age']!r} is not a number; ages must be numeric (years)"); continue
         path = _csv_image(loc, row, base, bad)
         if not path: continue
         key, now = os.path.realpath(path), {"aged": age}
@@ -408,7 +433,8 @@ _UTKFACE_FORM = "<age>_<gender 0|1>_<race 0-4>_<datetime>.jpg.chip.jpg"
 
 def read_utkface(root, skip_bad: bool = False) -> RecordSet:
     "Read UTKFace `{age}_{gender}_{race}_{datetime}.jpg.chip.jpg`: records with `target` = age; other names skipped."
-    root = _need_dir(Path(root).expanduser().absolute(), "UTKFace folder", "pass the unpacked UTKFace/ folder (from UTKFace.tar.gz)")
+    root = _need_dir(Path(root).expanduser().absolute(), "UTKFace folder",
+                     "pass the unpacked UTKFace/ folder (from UTKFace.tar.gz)")
     if (root / "UTKFace").is_dir(): root = root / "UTKFace"
     bad = BadSamples(skip_bad)
     names = _images(root, bad)
@@ -434,7 +460,8 @@ def read_csv(csv_path, root=None, classes: Sequence[str] | None = None, skip_bad
         loc = f"{csv_path}:{ln}"
         if not row["label"]: bad(loc, "empty label; every row needs a class name"); continue
         if classes is not None and row["label"] not in classes:
-            bad(loc, f"unknown class {row['label']!r}: not one of classes={list(classes)[:10]}{'...' if len(classes) > 10 else ''}"); continue
+            bad(loc, f"unknown class {row['label']!r}: "
+                     f"not one of classes={list(classes)[:10]}{'...' if len(classes) > 10 else ''}"); continue
         path = _csv_image(loc, row, base, bad)
         if not path: continue
         key = os.path.realpath(path)
@@ -507,7 +534,8 @@ def check_images(records: RecordSet, skip_bad: bool = False, progress: bool = Tr
     "Decode every image file of `records`; a bad one is an error, or with `skip_bad` left out and noted in `skipped`."
     from tqdm.auto import tqdm
     bad, keep = BadSamples(skip_bad), []
-    with tqdm(records.records, desc="check images", disable=not progress, leave=False) as bar:   # cleared before an error prints
+    # cleared before an error prints
+    with tqdm(records.records, desc="check images", disable=not progress, leave=False) as bar:
         for r in bar: _check_image(r, bad, keep)
     return bad.done(replace(records, records=keep))
 
@@ -527,17 +555,21 @@ def _check_image(r: Record, bad: BadSamples, keep: list):
 # %% ../../nbs/02_data.readers.ipynb
 def few_shot(records: RecordSet | Iterable[Record], shots: int | None = None, fraction: float | None = None,
              seed: int = 0) -> tuple:
-    "Split into (train, rest): `shots` per (domain, class), or `fraction` of each (at least 1); deterministic from `seed`."
+    """Split into (train, rest): `shots` per (domain, class), or `fraction` of each (at least 1);
+    deterministic from `seed`."""
     if (shots is None) == (fraction is None): raise MtclipError("few_shot: pass exactly one of shots= or fraction=")
-    if shots is not None and (int(shots) != shots or shots < 1): raise MtclipError(f"few_shot: shots={shots} must be a positive integer")
-    if fraction is not None and not 0 < fraction <= 1: raise MtclipError(f"few_shot: fraction={fraction} must be in (0, 1]")
+    if shots is not None and (int(shots) != shots or shots < 1):
+        raise MtclipError(f"few_shot: shots={shots} must be a positive integer")
+    if fraction is not None and not 0 < fraction <= 1:
+        raise MtclipError(f"few_shot: fraction={fraction} must be in (0, 1]")
     rset = records if isinstance(records, RecordSet) else None
     recs = sorted(records, key=_sort_key)
     cname = lambda l: rset.classes[l] if rset and 0 <= l < len(rset.classes) else f"label {l}"
     groups: dict[tuple, list[int]] = {}
     for i, r in enumerate(recs):
         if r.label is None:
-            raise MtclipError(f"few_shot: record {r.path} has no class label; few-shot sampling needs classes (use a classification set)")
+            raise MtclipError(f"few_shot: record {r.path} has no class label; "
+                              "few-shot sampling needs classes (use a classification set)")
         groups.setdefault((r.domain, r.label), []).append(i)
     take = set()
     for (d, l), idx in groups.items():
@@ -545,7 +577,8 @@ def few_shot(records: RecordSet | Iterable[Record], shots: int | None = None, fr
         k = int(shots) if shots is not None else max(1, round(fraction * n))
         if k > n:
             where = f" in domain {d!r}" if d else ""
-            raise MtclipError(f"few_shot: class {cname(l)!r}{where} has {n} images, fewer than shots={k}; lower shots or use fraction=")
+            raise MtclipError(f"few_shot: class {cname(l)!r}{where} has {n} images, fewer than shots={k}; "
+                              "lower shots or use fraction=")
         rng = np.random.default_rng([seed, zlib.crc32(f"{d}\0{l}".encode())])
         take.update(idx[j] for j in rng.permutation(n)[:k])
     train = [r for i, r in enumerate(recs) if i in take]

@@ -29,7 +29,8 @@ class WorldConfig:
     seed: int = 0
     image_size: int = 32  # pixels per side of the saved image
     render_scale: int = 2  # drawn this many times larger, then box-downsampled: smooth edges for free
-    caption_keep: dict = field(default_factory=lambda: {"size": 0.6, "colour": 0.7, "position": 0.5})  # P(attribute in caption)
+    # P(attribute in caption)
+    caption_keep: dict = field(default_factory=lambda: {"size": 0.6, "colour": 0.7, "position": 0.5})
 
 # %% ../../nbs/03_data.world.ipynb
 def _ellipse(cx, cy, rx, ry, n=24):
@@ -65,7 +66,8 @@ _SHAPES = {
     "House": [(_poly((-.95, -.1), (0, -1), (.95, -.1)), True), (_rect(-.7, -.15, .7, .95), True),
               (_rect(-.18, .4, .18, .95), False)],
     "Umbrella": [(_dome(1, .85, -.1), True),
-                 (_rect(-.08, -.2, .08, .75), True), (_poly((-.08, .6), (.08, .6), (-.1, .95), (-.45, .95), (-.45, .75), (-.3, .75)), True)],
+                 (_rect(-.08, -.2, .08, .75), True),
+                 (_poly((-.08, .6), (.08, .6), (-.1, .95), (-.45, .95), (-.45, .75), (-.3, .75)), True)],
     "Arrow": [(_poly((-1, -.2), (.15, -.2), (.15, -.65), (1, 0), (.15, .65), (.15, .2), (-1, .2)), True)],
     "Cross": [(_rect(-.22, -1, .22, 1), True), (_rect(-1, -.22, 1, .22), True)],
     "Moon": [(_ellipse(0, 0, 1, 1), True), (_ellipse(.45, -.2, .8, .8), False)],
@@ -75,7 +77,8 @@ _SHAPES = {
     "Tree": [(_poly((0, -1), (.6, -.25), (-.6, -.25)), True), (_poly((0, -.6), (.85, .4), (-.85, .4)), True),
              (_rect(-.15, .35, .15, 1), True)],
     "Flag": [(_rect(-.85, -1, -.68, 1), True), (_poly((-.7, -1), (.9, -.75), (.9, .05), (-.7, -.15)), True)],
-    "Bell": [(_poly((-.15, -.95), (.15, -.95), (.45, -.6), (.55, .3), (.9, .65), (-.9, .65), (-.55, .3), (-.45, -.6)), True),
+    "Bell": [(_poly((-.15, -.95), (.15, -.95), (.45, -.6), (.55, .3), (.9, .65), (-.9, .65), (-.55, .3),
+                    (-.45, -.6)), True),
              (_ellipse(0, .8, .2, .2, 12), True)],
     "Cup": [(_ellipse(.55, 0, .42, .42), True), (_ellipse(.55, 0, .2, .2), False),
             (_poly((-.75, -.65), (.6, -.65), (.45, .8), (-.6, .8)), True)],
@@ -85,8 +88,10 @@ _SHAPES = {
              (_poly((-.1, -.9), (-.1, .2), (-.8, .2)), True)],
     "Key": [(_ellipse(-.6, 0, .4, .4), True), (_ellipse(-.6, 0, .18, .18), False), (_rect(-.25, -.11, 1, .11), True),
             (_rect(.55, .05, .72, .42), True), (_rect(.82, .05, 1, .32), True)],
-    "Lightning_Bolt": [(_poly((.25, -1), (-.55, .15), (-.05, .15), (-.3, 1), (.6, -.25), (.08, -.25), (.45, -1)), True)],
-    "Paper_Plane": [(_poly((-1, -.35), (1, -.75), (-.25, .85), (-.35, .05)), True), (_poly((-.35, .05), (1, -.75), (-.1, .2)), False)],
+    "Lightning_Bolt": [(_poly((.25, -1), (-.55, .15), (-.05, .15), (-.3, 1), (.6, -.25), (.08, -.25),
+                              (.45, -1)), True)],
+    "Paper_Plane": [(_poly((-1, -.35), (1, -.75), (-.25, .85), (-.35, .05)), True),
+                    (_poly((-.35, .05), (1, -.75), (-.1, .2)), False)],
     "Traffic_Cone": [(_poly((-.18, -1), (.18, -1), (.6, .7), (-.6, .7)), True), (_rect(-.95, .7, .95, .95), True),
                      (_rect(-1, -.3, 1, -.12), False)],
     "Crown": [(_poly((-.9, .75), (-.9, -.65), (-.45, -.05), (0, -.85), (.45, -.05), (.9, -.65), (.9, .75)), True)],
@@ -126,7 +131,8 @@ def _smooth_noise(rng, canvas: int, cells: int, amount: float, hue: float = 0.25
     grid = (rng.uniform(-1, 1, (cells, cells, 1)) + hue * rng.uniform(-1, 1, (cells, cells, 3))) / (1 + hue)
     grid = Image.fromarray(((grid + 1) * 127.5).astype(np.uint8))
     if grain:
-        finer = np.asarray(grid.resize((3 * cells, 3 * cells), Image.BILINEAR), np.float32) + rng.uniform(-127.5, 127.5, (3 * cells, 3 * cells, 1)) * grain
+        finer = np.asarray(grid.resize((3 * cells, 3 * cells), Image.BILINEAR), np.float32) \
+            + rng.uniform(-127.5, 127.5, (3 * cells, 3 * cells, 1)) * grain
         grid = Image.fromarray(np.clip(finer, 0, 255).astype(np.uint8))
     up = np.asarray(grid.resize((canvas, canvas), Image.BILINEAR), np.float32)
     return (up / 127.5 - 1) * amount
@@ -139,7 +145,8 @@ def _edge(mask: Image.Image, width: int) -> np.ndarray:
 def _shifted(mask: Image.Image, dx: float, dy: float, zoom: float = 1.0) -> Image.Image:
     "The mask moved by (dx, dy) pixels and scaled by `zoom` about its centre."
     c = mask.size[0] / 2
-    return mask.transform(mask.size, Image.AFFINE, (1 / zoom, 0, c - (c + dx) / zoom, 0, 1 / zoom, c - (c + dy) / zoom), Image.BILINEAR)
+    return mask.transform(mask.size, Image.AFFINE,
+                          (1 / zoom, 0, c - (c + dx) / zoom, 0, 1 / zoom, c - (c + dy) / zoom), Image.BILINEAR)
 
 @lru_cache
 def _coords(canvas: int) -> tuple:
@@ -153,7 +160,8 @@ def _photo(mask, colour, rng, canvas):
     bg = rng.uniform(70, 200) + rng.uniform(-25, 25, 3).astype(np.float32)
     bg = bg + _smooth_noise(rng, canvas, 4, 55, grain=0.3)
     light = rng.uniform(0, 2 * np.pi)
-    shadow = _shifted(mask, -math.cos(light) * canvas * .06, -math.sin(light) * canvas * .06).filter(ImageFilter.BoxBlur(2))
+    shadow = _shifted(mask, -math.cos(light) * canvas * .06,
+                      -math.sin(light) * canvas * .06).filter(ImageFilter.BoxBlur(2))
     bg = bg * (1 - 0.55 * _as_float(shadow))
     xs, ys = _coords(canvas)
     shade = 1.05 + 0.45 * (xs * math.cos(light) + ys * math.sin(light))
@@ -183,7 +191,8 @@ def _neon(mask, colour, rng, canvas):
     "Outline only, in the colour at full brightness with a whitish core and a glow, on a near-black background."
     bright = colour * (255 / colour.max())
     line = _edge(mask, canvas // 32)
-    glow = np.asarray(Image.fromarray((line * 255).astype(np.uint8)).filter(ImageFilter.BoxBlur(canvas // 12)), np.float32) / 255
+    glow = np.asarray(Image.fromarray((line * 255).astype(np.uint8)).filter(ImageFilter.BoxBlur(canvas // 12)),
+                      np.float32) / 255
     img = rng.uniform(5, 25) + _smooth_noise(rng, canvas, 4, 8) + glow[..., None] * bright * 1.6
     return img * (1 - line[..., None]) + (bright * 0.6 + 255 * 0.4) * line[..., None]
 
@@ -202,13 +211,15 @@ def render(attrs: dict, domain: str, rng: np.random.Generator, image_size: int =
     img = _STYLES[domain](_silhouette(polys, canvas), colour, rng, canvas)
     img = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).reduce(scale)  # box downsampling
     if domain == "Photo":
-        img = Image.fromarray(np.clip(np.asarray(img, np.float32) + rng.normal(0, 6, (image_size, image_size, 3)), 0, 255).astype(np.uint8))
+        img = Image.fromarray(np.clip(np.asarray(img, np.float32) + rng.normal(0, 6, (image_size, image_size, 3)),
+                                      0, 255).astype(np.uint8))
     return img
 
 # %% ../../nbs/03_data.world.ipynb
 SIZE_WORDS = ["small", "medium", "large"]
 POSITION_PHRASES = {"left": "on the left", "center": "in the center", "right": "on the right"}
-CAPTION_TEMPLATES = ["{article} {desc}.", "a photo of {article} {desc}.", "a picture of {article} {desc}.", "an image of {article} {desc}."]
+CAPTION_TEMPLATES = ["{article} {desc}.", "a photo of {article} {desc}.", "a picture of {article} {desc}.",
+                     "an image of {article} {desc}."]
 
 def size_word(size: float) -> str:
     "small below 100/3, large from 200/3, medium between."
@@ -233,13 +244,14 @@ def caption(attrs: dict, rng: np.random.Generator, keep: dict | None = None) -> 
 
 def full_caption(attrs: dict) -> str:
     "The caption with every attribute, deterministic: the text query for retrieval."
-    words = [size_word(attrs["size"]), attrs["colour"], category_words(attrs["class"]), POSITION_PHRASES[attrs["position"]]]
+    words = [size_word(attrs["size"]), attrs["colour"], category_words(attrs["class"]),
+             POSITION_PHRASES[attrs["position"]]]
     return _sentence(CAPTION_TEMPLATES[0], words)
 
 # %% ../../nbs/03_data.world.ipynb
 PROMPT_WORDS = ("a an the this is there of in on with and it photo picture image drawing sketch clipart neon style "
-                "rendering painting art cartoon product real world itself object shape good bad close up big left right center "
-                "small medium large").split()
+                "rendering painting art cartoon product real world itself object shape good bad close up big "
+                "left right center small medium large").split()
 
 def _words(text: str) -> list: return "".join(ch if ch.isalpha() or ch == " " else " " for ch in text.lower()).split()
 
@@ -283,25 +295,31 @@ def render_batch(config: WorldConfig, domain: str, n: int, start: int = 0, worke
     return np.concatenate([p[0] for p in parts]), pd.DataFrame([a for p in parts for a in p[1]])
 
 # %% ../../nbs/03_data.world.ipynb
-def preview(config: WorldConfig, categories: list | None = None, domains: list | None = None, zoom: int = 2) -> Image.Image:
-    "A grid of the evaluation world's first image of each category (columns) in each domain (rows), enlarged `zoom` times."
+def preview(config: WorldConfig, categories: list | None = None, domains: list | None = None,
+            zoom: int = 2) -> Image.Image:
+    """A grid of the evaluation world's first image of each category (columns) in each domain (rows),
+    enlarged `zoom` times."""
     categories, domains = categories or CATEGORIES[:12], domains or DOMAINS
-    rows = [np.concatenate([np.asarray(world_item(config, d, EVAL_START + CATEGORIES.index(c))[0]) for c in categories], 1) for d in domains]
+    rows = [np.concatenate([np.asarray(world_item(config, d, EVAL_START + CATEGORIES.index(c))[0])
+                            for c in categories], 1) for d in domains]
     grid = Image.fromarray(np.concatenate(rows, 0))
     return grid.resize((grid.width * zoom, grid.height * zoom), Image.NEAREST)
 
 WORLD_VERSION = 1  # bump when a change of code changes the pixels or captions, so that cached worlds get rewritten
 
 def _stamp(config: WorldConfig, n_per_class: int, domains: list) -> dict:
-    return {"version": WORLD_VERSION, "config": asdict(config), "n_per_class": n_per_class, "domains": list(domains), "categories": CATEGORIES}
+    return {"version": WORLD_VERSION, "config": asdict(config), "n_per_class": n_per_class, "domains": list(domains),
+            "categories": CATEGORIES}
 
 def write_world(root: str | os.PathLike, config: WorldConfig = WorldConfig(), n_per_class: int = 50,
                 domains: list = DOMAINS, workers: int = 2) -> Path:
-    "Write `n_per_class` images of every category in each of `domains` under `root` in Office-Home's layout; return `root`."
+    """Write `n_per_class` images of every category in each of `domains` under `root` in Office-Home's layout;
+    return `root`."""
     root, domains = Path(root), list(domains)
     for d in domains: _check_domain(d)
     if not isinstance(n_per_class, int) or n_per_class < 1:
-        raise MtclipError(f"n_per_class={n_per_class!r}: write_world needs a whole number of images per class, at least 1")
+        raise MtclipError(f"n_per_class={n_per_class!r}: "
+                          "write_world needs a whole number of images per class, at least 1")
     stamp = _stamp(config, n_per_class, domains)
     if (root / "world.json").is_file() and json.loads((root / "world.json").read_text()) == stamp: return root
     if root.exists() and any(root.iterdir()) and not (root / "world.json").is_file():
@@ -313,9 +331,11 @@ def write_world(root: str | os.PathLike, config: WorldConfig = WorldConfig(), n_
         for d in domains:
             images, table = render_batch(config, d, n_per_class * len(CATEGORIES), start=EVAL_START, workers=workers)
             table.insert(0, "domain", d)
-            table.insert(0, "path", [f"{d}/{c}/{d.lower()}_{c.lower()}_{i // len(CATEGORIES):04d}.png" for i, c in enumerate(table["class"])])
+            table.insert(0, "path", [f"{d}/{c}/{d.lower()}_{c.lower()}_{i // len(CATEGORIES):04d}.png"
+                                     for i, c in enumerate(table["class"])])
             for c in CATEGORIES: (tmp / d / c).mkdir(parents=True)
-            for image, path in zip(tqdm(images, desc=f"writing {d}", leave=False, disable=len(images) < 5000), table["path"]):
+            for image, path in zip(tqdm(images, desc=f"writing {d}", leave=False, disable=len(images) < 5000),
+                                   table["path"]):
                 Image.fromarray(image).save(tmp / path)
             rows.append(table)
         pd.concat(rows, ignore_index=True).to_csv(tmp / "annotations.csv", index=False)

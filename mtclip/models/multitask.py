@@ -21,7 +21,8 @@ __all__ = ['TaskSplit', 'MultiTaskModel', 'predict', 'evaluate']
 
 # %% ../../nbs/08d_models.multitask.ipynb
 class TaskSplit:
-    "One task split as tensors: frozen features (cached path) or records (re-encoding path), labels, targets, captions."
+    """One task split as tensors: frozen features (cached path) or records (re-encoding path), labels, targets,
+    captions."""
     def __init__(self, records, feats, caption_ids, captions, caption_feats=None):
         self.records, self.feats, self.caption_ids, self.captions = list(records), feats, caption_ids, captions
         self.caption_feats = caption_feats
@@ -36,7 +37,8 @@ class MultiTaskModel(nn.Module):
         self.method, self.tasks, self.templates = method, {t.name: t for t in tasks}, template_set(templates)
         if len(self.tasks) != len(tasks): raise MtclipError(f"task names must be distinct: {[t.name for t in tasks]}")
         unknown = [t for t in self.tasks if t not in method.tasks]
-        if unknown: raise MtclipError(f"tasks {unknown} are not among the method's tasks {method.tasks}; build the method with the same task names")
+        if unknown: raise MtclipError(f"tasks {unknown} are not among the method's tasks {method.tasks}; "
+                                      "build the method with the same task names")
         d = method.backbone.embed_dim
         self.head_keys = module_keys(list(self.tasks))
         self.heads = nn.ModuleDict()
@@ -115,13 +117,15 @@ class MultiTaskModel(nn.Module):
         return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx))
 
     def prepare(self, tasks: list[Task]):
-        "The training splits of `tasks` (frozen features when caching); heads that standardise their inputs see them once."
+        """The training splits of `tasks` (frozen features when caching); heads that standardise their inputs see
+        them once."""
         self.train_splits = {t.name: self.split(t.train) for t in tasks}
         for t in tasks:
             if self.head_key(t.name) in self.heads:
                 with torch.no_grad():
                     sp = self.train_splits[t.name]
-                    frozen = torch.cat([self.image_features(t.name, sp, i, bypass=True) for i in torch.arange(len(sp)).split(256)])
+                    frozen = torch.cat([self.image_features(t.name, sp, i, bypass=True)
+                                        for i in torch.arange(len(sp)).split(256)])
                 task_kind(t.kind).fit_head(self.heads[self.head_key(t.name)], frozen)
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
@@ -132,10 +136,13 @@ class MultiTaskModel(nn.Module):
 
 # %% ../../nbs/08d_models.multitask.ipynb
 @torch.no_grad()
-def predict(model: MultiTaskModel, task: Task, as_task: str | None = None, bypass: bool = False, batch_size: int = 256):
-    "Test-set outputs: classification logits [N, C], retrieval scores [Q, N] with relevance, or regression predictions [N]."
+def predict(model: MultiTaskModel, task: Task, as_task: str | None = None, bypass: bool = False,
+            batch_size: int = 256):
+    """Test-set outputs: classification logits [N, C], retrieval scores [Q, N] with relevance, or regression
+    predictions [N]."""
     key = as_task or task.name
-    if key not in model.tasks: raise MtclipError(f"evaluate: {key!r} is not a task of this model ({list(model.tasks)}); pass as_task=")
+    if key not in model.tasks:
+        raise MtclipError(f"evaluate: {key!r} is not a task of this model ({list(model.tasks)}); pass as_task=")
     model.eval()
     split = model.split(task.test)
     img = torch.cat([model.image_features(key, split, idx, bypass).float()

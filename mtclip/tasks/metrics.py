@@ -47,7 +47,8 @@ def classification_metrics(logits_or_preds, labels, num_classes: int) -> dict[st
     elif preds.ndim == 1:
         if preds.is_floating_point():
             if not torch.equal(preds, preds.round()):
-                raise MtclipError("`logits_or_preds` is 1-D with non-integer values: pass N×C logits or N class indices")
+                raise MtclipError("`logits_or_preds` is 1-D with non-integer values: "
+                                  "pass N×C logits or N class indices")
             preds = preds.long()
     else:
         raise MtclipError(f"`logits_or_preds` must be N×C logits or N class indices, got shape {_shape(preds)}")
@@ -56,7 +57,8 @@ def classification_metrics(logits_or_preds, labels, num_classes: int) -> dict[st
     if preds.numel() == 0: raise MtclipError("`labels` is empty: nothing to evaluate")
     for name, t in (("labels", labels), ("logits_or_preds", preds)):
         if t.min() < 0 or t.max() >= num_classes:
-            raise MtclipError(f"`{name}` has class indices outside [0, {num_classes}): min {int(t.min())}, max {int(t.max())}")
+            raise MtclipError(f"`{name}` has class indices outside [0, {num_classes}): "
+                              f"min {int(t.min())}, max {int(t.max())}")
     preds, labels = preds.long(), labels.long().to(preds.device)
     kw = dict(num_classes=num_classes, zero_division=0)
     return {"accuracy": multiclass_accuracy(preds, labels, num_classes=num_classes, average="micro").item(),

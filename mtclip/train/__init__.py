@@ -1,5 +1,6 @@
 """Training: settings (`config`), the loop (`loop`), checkpoints and resume (`checkpoint`),
-saving and loading what trained (`saving`). The model and the feature cache are `mtclip.models`, re-exported here too."""
+saving and loading what trained (`saving`). The model and the feature cache are `mtclip.models`,
+re-exported here too."""
 from .config import *
 from ..models.cache import *
 from .checkpoint import *

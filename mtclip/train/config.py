@@ -26,24 +26,27 @@ class TrainConfig:
     momentum: float = 0.9             # sgd only
     schedule: str = "cosine"          # cosine | constant (after warmup)
     warmup: float = 0.0               # fraction of all steps with a linear warmup
-    sampling: str = "round-robin"     # round-robin: tasks take turns; proportional: a task's turn is drawn with probability ∝ its batches left
+    # round-robin: tasks take turns; proportional: a task's turn is drawn with probability ∝ its batches left
+    sampling: str = "round-robin"
     loss_weights: dict = field(default_factory=dict)   # task name -> weight (default 1)
     seed: int = 0
     cache_features: str = "auto"      # auto: cache when the encoders are frozen | memory | disk | off
     device: str | None = None         # None: the backbone's device
     templates: str | tuple = "ensemble"   # class-prompt templates (mtclip.tasks.core.TEMPLATES)
     progress: bool = True
-    checkpoint_dir: str = ""          # write checkpoint.safetensors here (each epoch, every `checkpoint_every` steps, on SIGINT/SIGTERM)
+    # write checkpoint.safetensors here (each epoch, every `checkpoint_every` steps, on SIGINT/SIGTERM)
+    checkpoint_dir: str = ""
     checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only
     resume: bool = False              # continue from checkpoint_dir's checkpoint (start fresh if there is none)
 
     def __post_init__(self):
-        def need(ok, what): 
+        def need(ok, what):
             if not ok: raise MtclipError(f"TrainConfig: {what}")
         need(isinstance(self.epochs, int) and self.epochs > 0, f"epochs={self.epochs!r} must be a positive integer")
         need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < 2**63,
              f"seed={self.seed!r} must be an integer >= 0")
-        need(isinstance(self.batch_size, int) and self.batch_size > 0, f"batch_size={self.batch_size!r} must be a positive integer")
+        need(isinstance(self.batch_size, int) and self.batch_size > 0,
+             f"batch_size={self.batch_size!r} must be a positive integer")
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
@@ -52,7 +55,10 @@ class TrainConfig:
         need(self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0")
         need(0 <= self.momentum < 1, f"momentum={self.momentum} must be in [0, 1)")
         need(0 <= self.warmup < 1, f"warmup={self.warmup} is a fraction of the steps, in [0, 1)")
-        need(all(w >= 0 for w in self.loss_weights.values()), f"loss_weights={self.loss_weights}: weights must be >= 0")
-        need(isinstance(self.checkpoint_every, int) and self.checkpoint_every >= 0, f"checkpoint_every={self.checkpoint_every!r} must be an integer >= 0")
-        need(not self.resume or bool(self.checkpoint_dir), "resume=True needs checkpoint_dir= (the folder of the checkpoint to continue)")
+        need(all(w >= 0 for w in self.loss_weights.values()),
+             f"loss_weights={self.loss_weights}: weights must be >= 0")
+        need(isinstance(self.checkpoint_every, int) and self.checkpoint_every >= 0,
+             f"checkpoint_every={self.checkpoint_every!r} must be an integer >= 0")
+        need(not self.resume or bool(self.checkpoint_dir),
+             "resume=True needs checkpoint_dir= (the folder of the checkpoint to continue)")
         template_set(self.templates)

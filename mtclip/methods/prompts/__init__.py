@@ -1,4 +1,5 @@
-"Methods that prompt CLIP's encoders: deep prompts (`deep`), their base (`base`), CoOp, VPT, MaPLe, MmAP, MmAP's ablations."
+"""Methods that prompt CLIP's encoders: deep prompts (`deep`), their base (`base`), CoOp, VPT, MaPLe, MmAP,
+MmAP's ablations."""
 from .deep import *
 from .base import *
 from .coop import *

@@ -17,7 +17,8 @@ __all__ = ['CoOpConfig', 'CoOp']
 # %% ../../../nbs/14a_methods.prompts.coop.ipynb
 @dataclass
 class CoOpConfig(MethodConfig):
-    "CoOp: `n_ctx` learned text context tokens. n_ctx=16 (CoOp's default) gives the paper's CoOp-MT 0.01 M on ViT-B/16."
+    """CoOp: `n_ctx` learned text context tokens. n_ctx=16 (CoOp's default) gives the paper's CoOp-MT 0.01 M
+    on ViT-B/16."""
     n_ctx: int = 16
     class_token_position: str = "end"
     init_std: float = 0.02

@@ -16,7 +16,9 @@ __all__ = ['MaPLeConfig', 'MaPLePrompt', 'MaPLe']
 # %% ../../../nbs/14c_methods.prompts.maple.ipynb
 @dataclass
 class MaPLeConfig(MethodConfig):
-    "MaPLe: `n_ctx` text prompts in each of `depth` layers (of each encoder), coupled to visual prompts by Linear(d_l, d_v) per layer. n_ctx=12, depth=12 gives the paper's MaPLe-MT 4.8 M (MaPLe's own n_ctx=2, depth=9: 3.56 M)."
+    """MaPLe: `n_ctx` text prompts in each of `depth` layers (of each encoder), coupled to visual prompts by
+    Linear(d_l, d_v) per layer. n_ctx=12, depth=12 gives the paper's MaPLe-MT 4.8 M (MaPLe's own n_ctx=2, depth=9:
+    3.56 M)."""
     n_ctx: int = 12
     depth: int = 12
     init_std: float = 0.02
@@ -47,7 +49,8 @@ class MaPLe(PromptMethod):
         super().__init__(backbone, tasks, config)
         self.depth, self.text_depth, self.vision_depth = tower_depths(self, config.depth)
         self.prompts = self.sharing.modules("prompts", lambda: MaPLePrompt(
-            self.depth, config.n_ctx, self.text_width, self.vision_width, config.init_std, self.text_depth, self.vision_depth))
+            self.depth, config.n_ctx, self.text_width, self.vision_width, config.init_std, self.text_depth,
+            self.vision_depth))
 
     def text_prompts(self, task): return self.sharing.select("prompts", task).text_prompts()
     def image_prompts(self, task): return self.sharing.select("prompts", task).image_prompts()

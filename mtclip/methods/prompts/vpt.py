@@ -16,7 +16,8 @@ __all__ = ['VPTConfig', 'VPT']
 # %% ../../../nbs/14b_methods.prompts.vpt.ipynb
 @dataclass
 class VPTConfig(MethodConfig):
-    "VPT-deep: `n_tokens` visual prompts in each of the first `depth` vision layers. 18 x 12 gives the paper's VPT-MT 0.17 M."
+    """VPT-deep: `n_tokens` visual prompts in each of the first `depth` vision layers. 18 x 12 gives the paper's
+    VPT-MT 0.17 M."""
     n_tokens: int = 18
     depth: int = 12
     init_std: float = 0.02
