@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 OUT ?= runs/demo
 
-.PHONY: demo demo-quick test test-slow install export clean-nbs lab
+.PHONY: demo demo-quick test test-slow lint install export clean-nbs lab
 install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.py settings.ini
@@ -32,10 +32,14 @@ demo-quick: install
 OTHER_MACHINE := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 \
                  MKL_ENABLE_INSTRUCTIONS=SSE4_2
 NBDEV_TEST := $(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(_|\.|experiments)'
-test: install
+test: install lint
 	OMP_NUM_THREADS=2 $(NBDEV_TEST)
 	$(OTHER_MACHINE) $(NBDEV_TEST)
 	$(BIN)/pytest -q -m 'not slow' tests
+
+# ruff on the exported library (ruff.toml; line length is checked by tests/test_layout.py)
+lint: install
+	$(BIN)/ruff check mtclip
 
 test-slow: install
 	$(BIN)/nbdev_test --n_workers 1 --flags slow --skip_folder_re '^(_|\.|experiments)'

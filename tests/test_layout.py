@@ -76,3 +76,24 @@ def test_graph_sees_imports():
 def test_moved_modules_still_import(old, new):
     assert importlib.import_module(old) is importlib.import_module(new)
     assert importlib.import_module(new).__spec__.name == new
+
+
+LINE_LIMIT = 119     # ruff.toml's line-length
+
+
+def long_lines(text: str) -> list[int]:
+    "Line numbers over LINE_LIMIT, except in nbdev's generated `__all__` (from `# %% auto 0` to its closing bracket)."
+    found, in_all = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("__all__ = ["): in_all = True
+        if not in_all and len(line) > LINE_LIMIT: found.append(number)
+        if in_all and line.rstrip().endswith("]"): in_all = False
+    return found
+
+
+def test_lines_fit():
+    assert long_lines("__all__ = ['a',\n" + "'b'" * 60 + "]\nx = 1\n" + "y" * 120) == [4]   # finds one, skips __all__
+    over = {str(p.relative_to(LIB.parent)): long_lines(p.read_text()) for p in sorted(LIB.rglob("*.py"))
+            if p.name != "_modidx.py"}
+    over = {path: lines for path, lines in over.items() if lines}
+    assert not over, f"lines over {LINE_LIMIT} columns (wrap them in the notebooks): {over}"

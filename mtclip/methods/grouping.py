@@ -98,8 +98,9 @@ def best_partition(affinity, n_groups: int | None = None, max_exact: int = 8) ->
 def classification_loss(method, task: str, batch) -> torch.Tensor:
     "Cross-entropy of CLIP's class-prompt logits: batch = (images, labels, class_tokens)."
     images, labels, class_tokens = batch
-    img = F.normalize(method.encode_image(images, task), dim=-1)
-    txt = F.normalize(method.encode_text(class_tokens, task), dim=-1)
+    with method.sharing.serving(task):          # the task's copies, for whatever acts inside the towers
+        img = F.normalize(method.encode_image(images, task), dim=-1)
+        txt = F.normalize(method.encode_text(class_tokens, task), dim=-1)
     return F.cross_entropy(method.clip.logit_scale.exp() * img @ txt.T, labels)
 
 def task_gradients(losses: dict[str, torch.Tensor], params: list[torch.nn.Parameter]) -> torch.Tensor:

@@ -8,12 +8,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from ..core import MtclipError
 from ..data.readers import Record, ImageDataset
 from ..methods.base import Method
 from ..methods.sharing import module_keys
-from ..tasks.core import Task, templates as template_set
-from ..tasks.kinds import task_kind
+from ..tasks.core import Task, task_kind, templates as template_set
 from .cache import FeatureCache
 
 # %% auto 0
@@ -71,68 +71,77 @@ class MultiTaskModel(nn.Module):
     @property
     def logit_scale(self): return self.method.clip.logit_scale.exp().detach()
 
-    # -- inputs ---------------------------------------------------------------------------------
-    def split(self, records: list[Record]) -> TaskSplit:
-        "Tensors for `records`: frozen image and caption features when caching, else just the records."
-        caps = [r.caption for r in records]
-        uniq = sorted({c for c in caps if c is not None})
-        pos = {c: i for i, c in enumerate(uniq)}
-        ids = torch.tensor([pos.get(c, -1) for c in caps]) if uniq else None
-        feats = self.cache.images(records).to(self.device) if self.cache else None
-        cap_feats = self.cache.texts(uniq).to(self.device) if self.cache and uniq else None
-        return TaskSplit(records, feats, ids, uniq, cap_feats)
+# %% ../../nbs/08d_models.multitask.ipynb
+@patch
+def split(self: MultiTaskModel, records: list[Record]) -> TaskSplit:
+    "Tensors for `records`: frozen image and caption features when caching, else just the records."
+    caps = [r.caption for r in records]
+    uniq = sorted({c for c in caps if c is not None})
+    pos = {c: i for i, c in enumerate(uniq)}
+    ids = torch.tensor([pos.get(c, -1) for c in caps]) if uniq else None
+    feats = self.cache.images(records).to(self.device) if self.cache else None
+    cap_feats = self.cache.texts(uniq).to(self.device) if self.cache and uniq else None
+    return TaskSplit(records, feats, ids, uniq, cap_feats)
 
-    def image_features(self, task: str, split: TaskSplit, idx: torch.Tensor, bypass: bool = False) -> torch.Tensor:
-        "Adapted image features (unnormalised) of `split[idx]` for `task`."
-        if split.feats is not None:
-            f = split.feats[idx.to(split.feats.device)]
-            return f if bypass else self.method.adapt_image(f, task)
-        ds = ImageDataset([split.records[i] for i in idx.tolist()], self.method.backbone.preprocess)
-        x = torch.stack([ds[i][0] for i in range(len(ds))]).to(self.device)
-        return self.method.clip.encode_image(x) if bypass else self.method.encode_image(x, task)
+@patch
+def image_features(self: MultiTaskModel, task: str, split: TaskSplit, idx: torch.Tensor, bypass: bool = False) -> torch.Tensor:
+    "Adapted image features (unnormalised) of `split[idx]` for `task`."
+    if split.feats is not None:
+        f = split.feats[idx.to(split.feats.device)]
+        return f if bypass else self.method.adapt_image(f, task)
+    ds = ImageDataset([split.records[i] for i in idx.tolist()], self.method.backbone.preprocess)
+    x = torch.stack([ds[i][0] for i in range(len(ds))]).to(self.device)
+    if bypass: return self.method.clip.encode_image(x)
+    with self.method.sharing.serving(task): return self.method.encode_image(x, task)
 
-    def text_features(self, task: str, texts: list[str], bypass: bool = False) -> torch.Tensor:
-        "Adapted text features (unnormalised) of `texts` for `task`."
-        if self.cache is not None:
-            f = self.cache.texts(texts).to(self.device)
-            return f if bypass else self.method.adapt_text(f, task)
-        tokens = self.method.backbone.tokenizer(texts).to(self.device)
-        return self.method.clip.encode_text(tokens) if bypass else self.method.encode_text(tokens, task)
+@patch
+def text_features(self: MultiTaskModel, task: str, texts: list[str], bypass: bool = False) -> torch.Tensor:
+    "Adapted text features (unnormalised) of `texts` for `task`."
+    if self.cache is not None:
+        f = self.cache.texts(texts).to(self.device)
+        return f if bypass else self.method.adapt_text(f, task)
+    tokens = self.method.backbone.tokenizer(texts).to(self.device)
+    if bypass: return self.method.clip.encode_text(tokens)
+    with self.method.sharing.serving(task): return self.method.encode_text(tokens, task)
 
-    def class_features(self, task: str, classnames: list[str], bypass: bool = False) -> torch.Tensor:
-        "L2-normalised class features [C, d]: each template's adapted text feature normalised, averaged, renormalised."
-        T, key = len(self.templates), tuple(classnames)
-        if key not in self._prompts: self._prompts[key] = [t.format(c) for c in classnames for t in self.templates]
-        if self.cache is not None:          # the frozen prompt features, looked up once
-            if key not in self._texts: self._texts[key] = self.cache.texts(self._prompts[key]).to(self.device)
-            f = self._texts[key] if bypass else self.method.adapt_text(self._texts[key], task)
-        else:
-            f = self.text_features(task, self._prompts[key], bypass)
-        return F.normalize(F.normalize(f, dim=-1).view(len(classnames), T, -1).mean(1), dim=-1)
+@patch
+def class_features(self: MultiTaskModel, task: str, classnames: list[str], bypass: bool = False) -> torch.Tensor:
+    "L2-normalised class features [C, d]: each template's adapted text feature normalised, averaged, renormalised."
+    T, key = len(self.templates), tuple(classnames)
+    if key not in self._prompts: self._prompts[key] = [t.format(c) for c in classnames for t in self.templates]
+    if self.cache is not None:          # the frozen prompt features, looked up once
+        if key not in self._texts: self._texts[key] = self.cache.texts(self._prompts[key]).to(self.device)
+        f = self._texts[key] if bypass else self.method.adapt_text(self._texts[key], task)
+    else:
+        f = self.text_features(task, self._prompts[key], bypass)
+    return F.normalize(F.normalize(f, dim=-1).view(len(classnames), T, -1).mean(1), dim=-1)
 
-    # -- losses ---------------------------------------------------------------------------------
-    def task_loss(self, task: str, idx: torch.Tensor, split: TaskSplit | None = None) -> torch.Tensor:
-        "The loss of `task` on rows `idx` of its training split (or of `split`)."
-        t, split = self.tasks[task], split or self.train_splits[task]
-        return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx))
+# %% ../../nbs/08d_models.multitask.ipynb
+@patch
+def task_loss(self: MultiTaskModel, task: str, idx: torch.Tensor, split: TaskSplit | None = None) -> torch.Tensor:
+    "The loss of `task` on rows `idx` of its training split (or of `split`)."
+    t, split = self.tasks[task], split or self.train_splits[task]
+    return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx))
 
-    def prepare(self, tasks: list[Task]):
-        """The training splits of `tasks` (frozen features when caching); heads that standardise their inputs see
-        them once."""
-        self.train_splits = {t.name: self.split(t.train) for t in tasks}
-        for t in tasks:
-            if self.head_key(t.name) in self.heads:
-                with torch.no_grad():
-                    sp = self.train_splits[t.name]
-                    frozen = torch.cat([self.image_features(t.name, sp, i, bypass=True)
-                                        for i in torch.arange(len(sp)).split(256)])
-                task_kind(t.kind).fit_head(self.heads[self.head_key(t.name)], frozen)
+@patch
+def prepare(self: MultiTaskModel, tasks: list[Task]):
+    """The training splits of `tasks` (frozen features when caching); heads that standardise their inputs see
+    them once."""
+    self.train_splits = {t.name: self.split(t.train) for t in tasks}
+    for t in tasks:
+        if self.head_key(t.name) in self.heads:
+            with torch.no_grad():
+                sp = self.train_splits[t.name]
+                frozen = torch.cat([self.image_features(t.name, sp, i, bypass=True)
+                                    for i in torch.arange(len(sp)).split(256)])
+            task_kind(t.kind).fit_head(self.heads[self.head_key(t.name)], frozen)
 
-    def trainable_state(self) -> dict[str, torch.Tensor]:
-        "What training changes: the trainable parameters, and the heads' buffers (the regression targets' mean/std)."
-        state = {n: p for n, p in self.named_parameters() if p.requires_grad}
-        state.update({n: b for n, b in self.heads.named_buffers(prefix="heads")})
-        return state
+@patch
+def trainable_state(self: MultiTaskModel) -> dict[str, torch.Tensor]:
+    "What training changes: the trainable parameters, and the heads' buffers (the regression targets' mean/std)."
+    state = {n: p for n, p in self.named_parameters() if p.requires_grad}
+    state.update({n: b for n, b in self.heads.named_buffers(prefix="heads")})
+    return state
 
 # %% ../../nbs/08d_models.multitask.ipynb
 @torch.no_grad()

@@ -10,11 +10,11 @@ from dataclasses import dataclass, asdict
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from ..core import MtclipError, seed_everything
 from ..methods.base import Method
-from ..tasks.core import Task
-from ..tasks.kinds import task_kind
+from ..tasks.core import Task, task_kind
 from .config import TrainConfig
 from ..models.cache import FeatureCache
 from ..models.multitask import MultiTaskModel
@@ -32,6 +32,7 @@ class TrainResult:
     encode_seconds: float = 0.0   # time spent filling the feature cache before training
     resumed_at: int | None = None # the step a resumed run continued from
 
+# %% ../../nbs/08e_train.loop.ipynb
 def _batch_plan(sizes: dict[str, int], batch_size: int, sampling: str,
                 g: torch.Generator) -> list[tuple[str, torch.Tensor]]:
     "The epoch's batches as (task, row indices), in the order the sampling schedule gives."
@@ -55,6 +56,7 @@ def _lr_factor(step: int, total: int, config: TrainConfig) -> float:
     if config.schedule == "constant": return 1.0
     return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
+# %% ../../nbs/08e_train.loop.ipynb
 def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
     if mode == "off": return False
@@ -81,6 +83,7 @@ def _signals_stop_at_step_end(enabled: bool):
     finally:
         for s, h in old.items(): signal.signal(s, h)
 
+# %% ../../nbs/08e_train.loop.ipynb
 def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, **settings) -> TrainResult:
     "Train `method` (and the task heads) on `tasks` jointly; settings override `config`'s fields."
     config = TrainConfig(**{**(asdict(config) if config else {}), **settings})
@@ -132,6 +135,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     model.eval()
     return TrainResult(model, pd.DataFrame(loop.rows), encode_seconds, loop.resumed_at)
 
+# %% ../../nbs/08e_train.loop.ipynb
 class Loop:
     "The training loop and its position: what a checkpoint saves and a resume restores."
     def __init__(self, model, opt, sched, g, sizes, weights, total, config, ckpt):
@@ -176,60 +180,67 @@ class Loop:
         return dict(epoch=self.epoch, position=self.position, step=self.step, rows=self.rows, losses=self.losses,
                     running=self.running, seconds=self.seconds)
 
-    def run(self, stop: dict):
-        # closed before any error prints
-        with tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress) as bar:
-            while self.epoch < self.config.epochs: self._epoch(stop, bar)
+# %% ../../nbs/08e_train.loop.ipynb
+@patch
+def run(self: Loop, stop: dict):
+    # closed before any error prints
+    with tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress) as bar:
+        while self.epoch < self.config.epochs: self._epoch(stop, bar)
 
-    def _epoch(self, stop: dict, bar):
-        "One epoch (or what is left of it after a resume), then its history rows and a checkpoint."
-        config = self.config
-        self.g.set_state(self.epoch_rng)
-        plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
-        if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
-        t0 = time.time()
-        for task, idx in plan[self.position:]:
-            self._step(task, idx)
-            bar.update(1)
-            if bar.n % 10 == 0 or bar.n == self.total:
-                bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
-            if stop:
-                self.seconds += time.time() - t0
-                self._interrupt(stop["signal"])
-            if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 \
-                    and self.position < len(plan):
-                self.seconds += time.time() - t0; t0 = time.time()
-                self.ckpt.save(self)
-        self.seconds += time.time() - t0
-        self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
-                           lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
-        self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
-        self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
-        if self.ckpt: self.ckpt.save(self)
+@patch
+def _epoch(self: Loop, stop: dict, bar):
+    "One epoch (or what is left of it after a resume), then its history rows and a checkpoint."
+    config = self.config
+    self.g.set_state(self.epoch_rng)
+    plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
+    if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
+    t0 = time.time()
+    for task, idx in plan[self.position:]:
+        self._step(task, idx)
+        bar.update(1)
+        if bar.n % 10 == 0 or bar.n == self.total:
+            bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
+        if stop:
+            self.seconds += time.time() - t0
+            self._interrupt(stop["signal"])
+        if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 \
+                and self.position < len(plan):
+            self.seconds += time.time() - t0; t0 = time.time()
+            self.ckpt.save(self)
+    self.seconds += time.time() - t0
+    self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
+                       lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
+    self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
+    self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
+    if self.ckpt: self.ckpt.save(self)
 
-    def _step(self, task: str, idx: torch.Tensor):
-        loss = self.model.task_loss(task, idx)
-        value = loss.item()
-        if not math.isfinite(value): self.diverged(f"the loss of task {task!r} is {value}", task)
-        self.opt.zero_grad(set_to_none=True)
-        (self.weights[task] * loss).backward()
-        self.opt.step(); self.sched.step()
-        self.step, self.position, self.last_task = self.step + 1, self.position + 1, task
-        self.losses[task].append(value)
-        self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
+@patch
+def _step(self: Loop, task: str, idx: torch.Tensor):
+    loss = self.model.task_loss(task, idx)
+    value = loss.item()
+    if not math.isfinite(value): self.diverged(f"the loss of task {task!r} is {value}", task)
+    self.opt.zero_grad(set_to_none=True)
+    (self.weights[task] * loss).backward()
+    self.opt.step(); self.sched.step()
+    self.step, self.position, self.last_task = self.step + 1, self.position + 1, task
+    self.losses[task].append(value)
+    self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
 
-    def diverged(self, what: str, task: str):
-        "Stop the run: `what` went wrong at this step; the last good checkpoint is kept."
-        kept = (f"the last good checkpoint {self.ckpt.path} (step {self.ckpt.saved_step}) is kept"
-                if self.ckpt and self.ckpt.saved_step is not None
-                else "no checkpoint was written" + ("" if self.ckpt else " (set checkpoint_dir to keep one)"))
-        raise MtclipError(f"training stopped at step {self.step + 1} (epoch {self.epoch + 1}): {what}; {kept}; "
-                          f"lower lr (now {self.config.lr}) or check task {task!r}'s data")
+# %% ../../nbs/08e_train.loop.ipynb
+@patch
+def diverged(self: Loop, what: str, task: str):
+    "Stop the run: `what` went wrong at this step; the last good checkpoint is kept."
+    kept = (f"the last good checkpoint {self.ckpt.path} (step {self.ckpt.saved_step}) is kept"
+            if self.ckpt and self.ckpt.saved_step is not None
+            else "no checkpoint was written" + ("" if self.ckpt else " (set checkpoint_dir to keep one)"))
+    raise MtclipError(f"training stopped at step {self.step + 1} (epoch {self.epoch + 1}): {what}; {kept}; "
+                      f"lower lr (now {self.config.lr}) or check task {task!r}'s data")
 
-    def _interrupt(self, name: str):
-        self.ckpt.save(self)
-        raise TrainingInterrupted(f"{name} at step {self.step} of {self.total}: checkpoint saved to {self.ckpt.path}; "
-                                  "continue with resume=True (mtclip train ... --resume)", name)
+@patch
+def _interrupt(self: Loop, name: str):
+    self.ckpt.save(self)
+    raise TrainingInterrupted(f"{name} at step {self.step} of {self.total}: checkpoint saved to {self.ckpt.path}; "
+                              "continue with resume=True (mtclip train ... --resume)", name)
 
 class TrainingInterrupted(MtclipError):
     "SIGINT/SIGTERM stopped training after a step; the checkpoint was saved."

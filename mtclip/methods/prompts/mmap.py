@@ -66,6 +66,7 @@ class MmAPConfig(MethodConfig):
         if self.b % self.m:
             raise MtclipError(f"m={self.m} must divide the prompt length b={self.b} (M is b/m x d/n)")
 
+# %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 class MmAPPrompt(nn.Module):
     """One MmAP over `depth` layers: source prompts P_s [J, m, n], scaling matrices M_l [J_l, b/m, d_l/n],
     M_v [J_v, b/m, d_v/n]. J_l = `text_depth`, J_v = `vision_depth` (default `depth`): an encoder shallower than
@@ -89,6 +90,7 @@ def mmap_parameter_count(depth: int, b: int, m: int, n: int, d_l: int, d_v: int,
     text_depth, vision_depth = text_depth or depth, vision_depth or depth
     return units * (depth * m * n + text_depth * (b // m) * (d_l // n) + vision_depth * (b // m) * (d_v // n))
 
+# %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 @register_method("mmap")
 class MmAP(PromptMethod):
     "Multi-modal Alignment Prompt with group-shared and task-specific MmAPs (MmAP paper, eqs. 6-12)."
