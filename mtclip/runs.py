@@ -495,6 +495,7 @@ def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str
         finally: bar.close()
     return table()
 
+# %% ../nbs/10_runs.ipynb
 def _run_threads(one, finish, runs, workers, sig, stopped):
     ex = ThreadPoolExecutor(max_workers=workers)
     futures = [ex.submit(one, *r) for r in runs]
@@ -576,6 +577,7 @@ def _results(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         except Exception as e: bad.append((f, _error_line(e)))
     return good, bad
 
+# %% ../nbs/10_runs.ipynb
 def failed_runs(root) -> pd.DataFrame:
     """Runs below `root` that did not finish (no readable results.json): `run`, `status` (failed/interrupted),
     `error`, `source`."""
@@ -669,6 +671,7 @@ def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataF
         out[m] = [_pm(a, b, digits) for a, b in zip(summary[f"{m}_mean"], summary[f"{m}_std"])]
     return out
 
+# %% ../nbs/10_runs.ipynb
 def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every `results.json` below `root` as one DataFrame (with `run`), and its summary over seeds; failed runs in
     `summary.attrs['failed']`."""

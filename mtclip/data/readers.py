@@ -143,6 +143,7 @@ def _need_dir(path: Path, what: str, fix: str) -> Path:
     if not path.is_dir(): raise MtclipError(f"{what} not found: {path}; {fix}")
     return path
 
+# %% ../../nbs/02_data.readers.ipynb
 class BadSamples:
     "Where a reader reports a bad sample: an error at the first (default), or a note of each with `skip=True`."
     def __init__(self, skip: bool = False): self.skip, self.found, self._seen = skip, [], set()
