@@ -49,7 +49,8 @@ def cmd_params(args):
     counts = method_parameters(args.arch, args.method, args.tasks)
     if args.json: print(json.dumps(counts))
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
-                f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) || total {counts['total']:,}")
+                f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) "
+                f"|| total {counts['total']:,}")
 
 def cmd_methods(args):
     from mtclip.methods.base import methods_table
@@ -77,10 +78,10 @@ def _value(text: str):
 
 def cmd_train(args):
     from mtclip.experiment import train_run
-    table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch, pretrained=args.pretrained,
-                      cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction, seed=args.seed,
-                      settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad, quick=args.quick,
-                      resume=args.resume, checkpoint_every=args.checkpoint_every,
+    table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch,
+                      pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
+                      seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
+                      quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every,
                       **{k: getattr(args, k) for k, _ in TRAIN_FLAGS if getattr(args, k) is not None})
     print(table.to_string(index=False))
     print(f"results, trained parameters and checkpoint in {args.out}")
@@ -94,7 +95,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mtclip", description="Parameter-efficient multi-task fine-tuning of CLIP.")
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="run the headline experiments on the embedded default")
-    d.add_argument("--out", default="runs/demo"); d.add_argument("--quick", action="store_true", help="a ~3 minute smoke run")
+    d.add_argument("--out", default="runs/demo")
+    d.add_argument("--quick", action="store_true", help="a ~3 minute smoke run")
     d.set_defaults(func=cmd_demo)
     for name, helptext, func in (("run", "execute one experiment notebook with papermill", cmd_run),
                                  ("sweep", "a grid of parameters x seeds, each run isolated", cmd_sweep)):
@@ -112,14 +114,19 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("method", help="a method name (mtclip.methods.base.METHODS), e.g. mmap, mt-adapter, vpt")
     t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")
     t.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
-    t.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS", help="also checkpoint every STEPS steps (default: each epoch)")
-    t.add_argument("--skip-bad", action="store_true", help="leave out bad samples (listed in OUT/skipped.csv) instead of stopping")
+    t.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
+                   help="also checkpoint every STEPS steps (default: each epoch)")
+    t.add_argument("--skip-bad", action="store_true",
+                   help="leave out bad samples (listed in OUT/skipped.csv) instead of stopping")
     t.add_argument("--dataset", default="embedded"); t.add_argument("--root")
     t.add_argument("--arch", default="mtclip-tiny-vit"); t.add_argument("--pretrained", default="embedded")
-    t.add_argument("--cache-dir"); t.add_argument("--shots", type=int, help="training images per class and domain (default 16)")
-    t.add_argument("--fraction", type=float, help="or a fraction of each class and domain (e.g. 0.1), instead of --shots")
+    t.add_argument("--cache-dir")
+    t.add_argument("--shots", type=int, help="training images per class and domain (default 16)")
+    t.add_argument("--fraction", type=float,
+                   help="or a fraction of each class and domain (e.g. 0.1), instead of --shots")
     t.add_argument("--seed", type=int, default=0); t.add_argument("--quick", action="store_true")
-    t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a method setting, e.g. -s bottleneck 8")
+    t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a method setting, e.g. -s bottleneck 8")
     for name, kind in TRAIN_FLAGS:
         t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind)
     t.set_defaults(func=cmd_train)
@@ -131,11 +138,13 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--arch", help="also count trainable parameters on this architecture (random init, no download)")
     m.add_argument("--tasks", type=int, default=4); m.add_argument("--markdown", action="store_true")
     m.set_defaults(func=cmd_methods)
-    s = sub.add_parser("data", help="read a dataset in its release's on-disk format and summarise it (checks your copy)")
+    s = sub.add_parser("data",
+                       help="read a dataset in its release's on-disk format and summarise it (checks your copy)")
     s.add_argument("dataset", help="office-home | minidomainnet | cifar100 | folder | csv | embedded")
     s.add_argument("root", nargs="?", help="the dataset's folder (or CSV file)")
     s.add_argument("--split", choices=("train", "test"), help="one split of a release that has them (default: all)")
-    s.add_argument("--check", action="store_true", help="also decode every image (finds truncated or unreadable files)")
+    s.add_argument("--check", action="store_true",
+                   help="also decode every image (finds truncated or unreadable files)")
     s.set_defaults(func=cmd_data)
     return p
 
@@ -150,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             return 128 + int(getattr(signal, e.signal_name))
         print(f"mtclip {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:                 # Ctrl-C outside a training loop or a notebook (reading data, loading a model)
+    # Ctrl-C outside a training loop or a notebook (reading data, loading a model)
+    except KeyboardInterrupt:
         print(f"mtclip {args.command}: stopped: interrupted (SIGINT); every file written so far is complete "
               "(writes are atomic)", file=sys.stderr)
         return 128 + int(signal.SIGINT)

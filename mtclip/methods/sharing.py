@@ -77,7 +77,8 @@ class Sharing:
 
     def slot(self, part: str, task: str) -> str:
         "The key of the copy of `part` that serves `task`."
-        if task not in self.task_keys: raise MtclipError(f"unknown task {task!r}; this method was built for {self.tasks}")
+        if task not in self.task_keys:
+            raise MtclipError(f"unknown task {task!r}; this method was built for {self.tasks}")
         scheme = self._scheme(part)
         if scheme == "shared": return "shared"
         if scheme == "task": return self.task_keys[task]
@@ -88,7 +89,8 @@ class Sharing:
         return [t for t in self.tasks if self.slot(part, t) == slot]
 
     def _scheme(self, part: str) -> str:
-        if part not in self.schemes: raise MtclipError(f"no parameter part {part!r}; the parts are {list(self.schemes)}")
+        if part not in self.schemes:
+            raise MtclipError(f"no parameter part {part!r}; the parts are {list(self.schemes)}")
         return self.schemes[part]
 
     # -- making the copies and picking one -------------------------------------------------------------

@@ -84,7 +84,8 @@ def split(self: MultiTaskModel, records: list[Record]) -> TaskSplit:
     return TaskSplit(records, feats, ids, uniq, cap_feats)
 
 @patch
-def image_features(self: MultiTaskModel, task: str, split: TaskSplit, idx: torch.Tensor, bypass: bool = False) -> torch.Tensor:
+def image_features(self: MultiTaskModel, task: str, split: TaskSplit, idx: torch.Tensor,
+                   bypass: bool = False) -> torch.Tensor:
     "Adapted image features (unnormalised) of `split[idx]` for `task`."
     if split.feats is not None:
         f = split.feats[idx.to(split.feats.device)]

@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 from ..core import MtclipError
 from .metrics import classification_metrics, retrieval_metrics, regression_metrics
-from .core import (TASK_KINDS, TaskKind, register_task_kind, task_kind, caption_queries,
-                               check_class_words, class_prompt_features, encode_texts, zero_shot_inputs,
-                               zero_shot_logits)
+from .core import (TaskKind, register_task_kind, caption_queries, check_class_words,
+                               class_prompt_features, encode_texts, zero_shot_inputs, zero_shot_logits)
+from .core import TASK_KINDS, task_kind   # noqa: F401 (here before tasks.core: old imports still work)
 
 # %% auto 0
 __all__ = ['Classification', 'clip_loss', 'Retrieval', 'RegressionHead', 'Regression']
@@ -29,7 +29,8 @@ class Classification(TaskKind):
     def frozen_texts(self, task, templates): return [tp.format(c) for c in task.classnames for tp in templates]
 
     def logits(self, model, key, classnames, image_features, bypass=False):
-        return model.logit_scale * F.normalize(image_features, dim=-1) @ model.class_features(key, classnames, bypass).T
+        return (model.logit_scale * F.normalize(image_features, dim=-1)
+                @ model.class_features(key, classnames, bypass).T)
 
     def loss(self, model, task, split, idx, image_features):
         logits = self.logits(model, task, model.tasks[task].classnames, image_features)
@@ -46,7 +47,8 @@ class Classification(TaskKind):
         return zero_shot_logits(feats, class_prompt_features(backbone, task.classnames, template_set), scale)
 
 # %% ../../nbs/06b_tasks.kinds.ipynb
-def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale, text_of_image: torch.Tensor) -> torch.Tensor:
+def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale,
+              text_of_image: torch.Tensor) -> torch.Tensor:
     """Symmetric InfoNCE (the paper's ℓ_CLIP) between N images and M ≤ N distinct texts; `text_of_image[i]` is
     image i's text. Image→text: cross-entropy to its text; text→image: cross-entropy spread evenly over
     every image with that text (identical captions are shared positives). With M = N distinct captions this is
@@ -106,7 +108,8 @@ class RegressionHead(nn.Module):
     def fit_input(self, features: torch.Tensor):
         "Standardise inputs by the statistics of these (frozen, training) features."
         x = F.normalize(features.float(), dim=-1)
-        self.in_mean.copy_(x.mean(0)); self.in_std.copy_(x.std(0) + 1e-6 if len(x) > 1 else torch.ones_like(self.in_std))
+        self.in_mean.copy_(x.mean(0))
+        self.in_std.copy_(x.std(0) + 1e-6 if len(x) > 1 else torch.ones_like(self.in_std))
 
     def forward(self, features):   # standardised prediction
         return self.linear((F.normalize(features, dim=-1) - self.in_mean) / self.in_std).squeeze(-1)
