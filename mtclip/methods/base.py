@@ -34,13 +34,17 @@ class MethodConfig:
 class Method(nn.Module):
     "A way of adapting a frozen CLIP to a list of tasks. Subclasses add parameters and override the encoders."
     config_class = MethodConfig
-    name = ""                  # the registry name (`register_method`)
+    name = ""                  # the registry name (`register_method`); an unregistered class's own name
     parts: tuple[str, ...] = ()   # the parameter parts; `self.sharing` says which copy of each serves which task
     changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
     trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
     default_lr = 1e-2          # the learning rate experiments train it with unless told otherwise
     presets: dict = {}         # preset name -> settings, or a function of the backbone giving them (see PRESETS)
     UNIT_SETTINGS: tuple = ()  # the settings that shape one unit of it (gradient grouping trains a global shared one)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__name__          # until `register_method` names it (a subclass is not its parent)
 
     def __init__(self, backbone: Backbone, tasks: list[str], config: MethodConfig):
         super().__init__()
@@ -57,7 +61,7 @@ class Method(nn.Module):
         parts = self.parameter_parts(config)
         if not isinstance(config.sharing, dict): return {p: config.sharing for p in parts}
         if set(config.sharing) != set(parts):
-            raise MtclipError(f"sharing={config.sharing}: {self.name or type(self).__name__} needs a scheme for each "
+            raise MtclipError(f"sharing={config.sharing}: {self.name} needs a scheme for each "
                               f"of its parts {list(parts)}, no others")
         return dict(config.sharing)
 

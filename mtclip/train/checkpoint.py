@@ -126,7 +126,7 @@ def run_identity(method, tasks: list, config) -> dict:
     "What decides a run's result: its settings, the method and its settings, the backbone's weights, the tasks' data."
     records = lambda rs: content_hash([(r.path, r.index, r.label, r.target, r.caption, r.domain) for r in rs])[:16]
     return dict(config={k: v for k, v in asdict(config).items() if k not in _NOT_IDENTITY},
-                method=method.name or type(method).__name__, settings=asdict(method.config),
+                method=method.name, settings=asdict(method.config),
                 method_tasks=list(method.tasks),
                 backbone=dict(arch=method.backbone.arch, pretrained=str(method.backbone.pretrained),
                               weights=backbone_key(method.backbone)),

@@ -61,7 +61,7 @@ def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
     if mode == "off": return False
     if not method.frozen_encoders:
-        raise MtclipError(f"cache_features={mode!r}: method {method.name or type(method).__name__!r} changes the "
+        raise MtclipError(f"cache_features={mode!r}: method {method.name!r} changes the "
                           "encoders, so their features cannot be cached; use cache_features='auto' or 'off'")
     return True
 
@@ -107,7 +107,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     encode_seconds = time.time() - start
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise MtclipError(f"method {method.name or type(method).__name__!r} has nothing to train on these tasks")
+        raise MtclipError(f"method {method.name!r} has nothing to train on these tasks")
     # AdamW's fused (one kernel for all parameters) update: on the cache's tiny steps the per-tensor optimiser
     # dispatch of `foreach` was as long as forward and backward together (measured: 75 ms vs 13 ms an epoch).
     fused = dict(fused=True) if all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params) \

@@ -24,7 +24,7 @@ def save_trainable(model: MultiTaskModel, path: str | Path) -> Path:
     path = Path(path)
     tensors = {n: t.detach().cpu().contiguous() for n, t in model.trainable_state().items()}
     m = model.method
-    meta = dict(method=m.name or type(m).__name__, settings=asdict(m.config),
+    meta = dict(method=m.name, settings=asdict(m.config),
                 tasks=[dict(name=t.name, kind=t.kind, classes=len(t.classnames)) for t in model.tasks.values()],
                 method_tasks=list(m.tasks), templates=list(model.templates),
                 arch=m.backbone.arch, pretrained=m.backbone.pretrained,
