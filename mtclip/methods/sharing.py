@@ -130,7 +130,7 @@ def active(self: Sharing, part: str):
     "The copy of `part` serving the task of the enclosing `serving(task)` block."
     if self._active is None:
         raise MtclipError(f"part {part!r} was used outside `sharing.serving(task)`: set the batch's task first "
-                          "(Method.encode_image / encode_text do)")
+                          "(MultiTaskModel does, around the encoders)")
     if part not in self._active: raise MtclipError(f"no copies of part {part!r} were made; the parts are "
                                                    f"{list(self.containers)}")
     return self._active[part]
