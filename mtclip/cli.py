@@ -69,7 +69,7 @@ def cmd_data(args):
         print(f"decoded all {len(records)} images: none is truncated or unreadable")
 
 TRAIN_FLAGS = (("epochs", int), ("batch_size", int), ("lr", float), ("optimizer", str), ("weight_decay", float),
-               ("warmup", float), ("templates", str))     # TrainConfig fields `mtclip train` sets by flag
+               ("warmup", float), ("templates", str), ("sampling", str))   # TrainConfig fields set by flag
 
 def _value(text: str):
     "A -s value: JSON when it parses (numbers, true/false, lists), else the string."

@@ -39,6 +39,7 @@ class Method(nn.Module):
     changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
     trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
     default_lr = 1e-2          # the learning rate experiments train it with unless told otherwise
+    default_sampling = "round-robin"   # the trainer's steps unless told: one task's batch each (see train.loop)
     presets: dict = {}         # preset name -> settings, or a function of the backbone giving them (see PRESETS)
     UNIT_SETTINGS: tuple = ()  # the settings that shape one unit of it (gradient grouping trains a global shared one)
 

@@ -12,7 +12,7 @@ from ..tasks.core import templates as template_set
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig']
 
 # %% ../../nbs/08b_train.config.ipynb
-OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional")
+OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional", "multi-task")
 CACHE_MODES = ("auto", "memory", "disk", "off")
 
 @dataclass
@@ -26,8 +26,10 @@ class TrainConfig:
     momentum: float = 0.9             # sgd only
     schedule: str = "cosine"          # cosine | constant (after warmup)
     warmup: float = 0.0               # fraction of all steps with a linear warmup
-    # round-robin: tasks take turns; proportional: a task's turn is drawn with probability ∝ its batches left
-    sampling: str = "round-robin"
+    # round-robin: tasks take turns; proportional: a task's turn is drawn with probability ∝ its batches left;
+    # multi-task: each step sums the losses of one batch of every task (MmAP eq. 11, VL-Adapter eq. 2)
+    # None: the method's `default_sampling` (multi-task for MmAP, round-robin otherwise)
+    sampling: str | None = None
     loss_weights: dict = field(default_factory=dict)   # task name -> weight (default 1)
     seed: int = 0
     cache_features: str = "auto"      # auto: cache when the encoders are frozen | memory | disk | off
@@ -50,7 +52,7 @@ class TrainConfig:
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
-        need(self.sampling in SAMPLINGS, f"sampling={self.sampling!r}: use one of {SAMPLINGS}")
+        need(self.sampling is None or self.sampling in SAMPLINGS, f"sampling={self.sampling!r}: use one of {SAMPLINGS}")
         need(self.cache_features in CACHE_MODES, f"cache_features={self.cache_features!r}: use one of {CACHE_MODES}")
         need(self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0")
         need(0 <= self.momentum < 1, f"momentum={self.momentum} must be in [0, 1)")

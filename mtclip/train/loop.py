@@ -6,7 +6,7 @@
 from __future__ import annotations
 import math, signal, threading, time
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 import numpy as np
 import pandas as pd
 import torch
@@ -34,20 +34,25 @@ class TrainResult:
 
 # %% ../../nbs/08e_train.loop.ipynb
 def _batch_plan(sizes: dict[str, int], batch_size: int, sampling: str,
-                g: torch.Generator) -> list[tuple[str, torch.Tensor]]:
-    "The epoch's batches as (task, row indices), in the order the sampling schedule gives."
+                g: torch.Generator) -> list[list[tuple[str, torch.Tensor]]]:
+    """The epoch's optimiser steps, in the order the sampling schedule gives; each step a list of
+    (task, row indices): one batch (round-robin, proportional) or one of every task with batches left
+    (multi-task)."""
     batches = {t: list(torch.randperm(n, generator=g).split(batch_size)) for t, n in sizes.items() if n}
     plan = []
-    if sampling == "round-robin":
+    if sampling == "multi-task":
+        while any(batches.values()):
+            plan.append([(t, b.pop(0)) for t, b in batches.items() if b])
+    elif sampling == "round-robin":
         while any(batches.values()):
             for t in list(batches):
-                if batches[t]: plan.append((t, batches[t].pop(0)))
+                if batches[t]: plan.append([(t, batches[t].pop(0))])
     else:
         while any(batches.values()):
             names = [t for t in batches if batches[t]]
             left = torch.tensor([len(batches[t]) for t in names], dtype=torch.float)
             t = names[torch.multinomial(left, 1, generator=g).item()]
-            plan.append((t, batches[t].pop(0)))
+            plan.append([(t, batches[t].pop(0))])
     return plan
 
 def _lr_factor(step: int, total: int, config: TrainConfig) -> float:
@@ -85,8 +90,10 @@ def _signals_stop_at_step_end(enabled: bool):
 
 # %% ../../nbs/08e_train.loop.ipynb
 def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, **settings) -> TrainResult:
-    "Train `method` (and the task heads) on `tasks` jointly; settings override `config`'s fields."
+    """Train `method` (and the task heads) on `tasks` jointly; settings override `config`'s fields
+    (`sampling=None`: the method's `default_sampling`)."""
     config = TrainConfig(**{**(asdict(config) if config else {}), **settings})
+    if config.sampling is None: config = replace(config, sampling=method.default_sampling)
     unknown = set(config.loss_weights) - {t.name for t in tasks}
     if unknown:
         raise MtclipError(f"loss_weights names unknown tasks {sorted(unknown)}; tasks: {[t.name for t in tasks]}")
@@ -118,7 +125,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
         opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay,
                               foreach=True)
     sizes = {t.name: len(t.train) for t in tasks}
-    per_epoch = len(_batch_plan(sizes, config.batch_size, "round-robin", torch.Generator().manual_seed(0)))
+    per_epoch = len(_batch_plan(sizes, config.batch_size, config.sampling, torch.Generator().manual_seed(0)))
     total = per_epoch * config.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, config))
     weights = {t.name: float(config.loss_weights.get(t.name, 1.0)) for t in tasks}
@@ -195,8 +202,8 @@ def _epoch(self: Loop, stop: dict, bar):
     plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
     if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
     t0 = time.time()
-    for task, idx in plan[self.position:]:
-        self._step(task, idx)
+    for step in plan[self.position:]:
+        self._step(step)
         bar.update(1)
         if bar.n % 10 == 0 or bar.n == self.total:
             bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
@@ -215,16 +222,22 @@ def _epoch(self: Loop, stop: dict, bar):
     if self.ckpt: self.ckpt.save(self)
 
 @patch
-def _step(self: Loop, task: str, idx: torch.Tensor):
-    loss = self.model.task_loss(task, idx)
-    value = loss.item()
-    if not math.isfinite(value): self.diverged(f"the loss of task {task!r} is {value}", task)
+def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):
+    "One optimiser step on the weighted sum of the losses of `batches` ((task, row indices) pairs)."
+    total, values = None, {}
+    for task, idx in batches:
+        loss = self.model.task_loss(task, idx)
+        values[task] = loss.item()
+        if not math.isfinite(values[task]): self.diverged(f"the loss of task {task!r} is {values[task]}", task)
+        weighted = self.weights[task] * loss
+        total = weighted if total is None else total + weighted
     self.opt.zero_grad(set_to_none=True)
-    (self.weights[task] * loss).backward()
+    total.backward()
     self.opt.step(); self.sched.step()
-    self.step, self.position, self.last_task = self.step + 1, self.position + 1, task
-    self.losses[task].append(value)
-    self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
+    self.step, self.position, self.last_task = self.step + 1, self.position + 1, "+".join(values)
+    for task, value in values.items():
+        self.losses[task].append(value)
+        self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
 
 # %% ../../nbs/08e_train.loop.ipynb
 @patch

@@ -100,6 +100,8 @@ class MmAP(PromptMethod):
         b=2, m=2, n=max(1, math.gcd(*(t.width for t in clip_towers(backbone.model).values())) // 2))}
     # what shapes one MmAP (the global one of gradient grouping too)
     UNIT_SETTINGS = ("b", "m", "n", "depth", "init_std")
+    # eq. 11: a group-shared MmAP steps on the summed loss of its group's tasks, so each step holds every task
+    default_sampling = "multi-task"
 
     @classmethod
     def needs_groups(cls, config) -> bool:
