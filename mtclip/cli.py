@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_collect', 'cmd_params', 'cmd_methods', 'cmd_data', 'cmd_train', 'cmd_demo',
-           'parser', 'main']
+__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_methods', 'cmd_data',
+           'cmd_train', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -29,19 +29,31 @@ def cmd_sweep(args):
         name, _, values = item.partition("=")
         if not values: raise MtclipError(f"--grid {item!r}: write NAME=V1,V2,...")
         grid[name] = values.split(",")
-    table = sweep(experiment_notebook(args.notebook), args.out, grid, args.seeds, base=_params(args.p))
+    if args.selected:                        # the settings `mtclip select` chose on validation, each over the seeds
+        from mtclip.runs import sweep_selected
+        table = sweep_selected(experiment_notebook(args.notebook), args.out, args.selected, args.seeds, grid,
+                               base=_params(args.p))
+    else: table = sweep(experiment_notebook(args.notebook), args.out, grid, args.seeds, base=_params(args.p))
     print(table.to_string(index=False))
     counts = table.attrs["counts"]
     failed = counts["failed"]
-    print(f"{counts_line(counts)}; table: {Path(args.out) / 'sweep.csv'}")
+    where = Path(args.out) / ("*/sweep.csv" if args.selected else "sweep.csv")   # --selected: one sweep per setting
+    print(f"{counts_line(counts)}; table: {where}")
     if failed:                  # scripts and make must see it: exit 1 (2 is for bad input)
         print(f"mtclip sweep: {failed} of {len(table)} run(s) failed; each executed notebook keeps its error "
-              f"(see {Path(args.out) / 'sweep.csv'})", file=sys.stderr)
+              f"(see {where})", file=sys.stderr)
         return 1
+
+def cmd_select(args):
+    from mtclip.runs import select_best
+    best = select_best(args.dir, args.metric, tuple(args.by), maximize=not args.minimize)
+    print(best.to_markdown(index=False, floatfmt=".4f"))
+    print(f"chosen settings: {Path(args.dir) / 'selected.csv'}; retrain them with "
+          f"mtclip sweep NOTEBOOK --out OUT --seeds 0 1 2 --selected {Path(args.dir) / 'selected.csv'}")
 
 def cmd_collect(args):
     from mtclip.runs import write_collected, run_counts, counts_line
-    for path in write_collected(args.dir): print(path)
+    for path in write_collected(args.dir, over=tuple(args.over)): print(path)
     print(counts_line(run_counts(args.dir)))
 
 def cmd_params(args):
@@ -88,7 +100,7 @@ def cmd_train(args):
 
 def cmd_demo(args):
     from mtclip.demo import run_demo
-    run_demo(args.out, quick=args.quick)
+    run_demo(args.out, quick=args.quick, pretrain=args.pretrain)
 
 # %% ../nbs/11_cli.ipynb
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +109,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the headline experiments on the embedded default")
     d.add_argument("--out", default="runs/demo")
     d.add_argument("--quick", action="store_true", help="a ~3 minute smoke run")
+    d.add_argument("--pretrain", action="store_true",
+                   help="pretrain the three embedded CLIPs on this machine (~15 min) instead of the shipped ones")
     d.set_defaults(func=cmd_demo)
     for name, helptext, func in (("run", "execute one experiment notebook with papermill", cmd_run),
                                  ("sweep", "a grid of parameters x seeds, each run isolated", cmd_sweep)):
@@ -108,8 +122,17 @@ def parser() -> argparse.ArgumentParser:
         if name == "sweep":
             r.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="a parameter and its values")
             r.add_argument("--seeds", type=int, nargs="+", default=[0])
+            r.add_argument("--selected", metavar="CSV", help="run each setting of mtclip select's selected.csv")
     c = sub.add_parser("collect", help="one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR")
-    c.add_argument("dir"); c.set_defaults(func=cmd_collect)
+    c.add_argument("dir")
+    c.add_argument("--over", nargs="+", default=["seed"], metavar="COLUMN",
+                   help="average over these columns (default: seed; e.g. --over seed pretrained)")
+    c.set_defaults(func=cmd_collect)
+    v = sub.add_parser("select", help="choose settings on validation runs (-p validation N): the best per method")
+    v.add_argument("dir"); v.add_argument("--metric", default="accuracy")
+    v.add_argument("--by", nargs="+", default=["method"], metavar="COLUMN")
+    v.add_argument("--minimize", action="store_true", help="lower is better (e.g. MAE)")
+    v.set_defaults(func=cmd_select)
     t = sub.add_parser("train", help="train one method on every domain of a dataset, with checkpoints (resumable)")
     t.add_argument("method", help="a method name (mtclip.methods.base.METHODS), e.g. mmap, mt-adapter, vpt")
     t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")

@@ -10,8 +10,8 @@ import pandas as pd
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'QUICK_PARAMS', 'SUMMARY_PLOTS', 'summary_plots', 'demo_entry',
-           'run_demo']
+__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'DEMO_PRETRAINED', 'PRETRAIN_HERE', 'QUICK_PARAMS', 'SUMMARY_PLOTS',
+           'summary_plots', 'demo_entry', 'run_demo']
 
 # %% ../nbs/12_demo.ipynb
 # notebooks in nbs/experiments, run over DEMO_SEEDS
@@ -19,6 +19,9 @@ DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter",
                     # MmAP and the best baseline of its Table 1
                     ("mmap_methods", {"method": ["clip-adapter", "mmap"]})]
 DEMO_SEEDS, QUICK_SEEDS = [0, 1, 2], [0]
+# every claim over pretrained models too: the three shipped references (pretraining seeds 0, 1, 2)
+DEMO_PRETRAINED = ["embedded", "embedded:1", "embedded:2"]
+PRETRAIN_HERE = ["embedded-pretrain:0", "embedded-pretrain:1", "embedded-pretrain:2"]   # --pretrain
 QUICK_PARAMS = {"mmap_methods": {"epochs": 1}}   # --quick: what keeps an experiment a smoke test (per notebook)
 
 
@@ -31,11 +34,12 @@ def summary_plots(rows: pd.DataFrame, out: Path) -> list[Path]:
     paths = []
     for task, metric in SUMMARY_PLOTS:
         data = rows[(rows["task"] == task)].dropna(subset=[metric]) if metric in rows else rows.iloc[:0]
-        data = data.drop_duplicates(["method", "domain", "seed"])   # a method measured by two experiments counts once
+        # a method measured by two experiments counts once
+        data = data.drop_duplicates([c for c in ("method", "domain", "seed", "pretrained") if c in data])
         if not len(data): continue
         fig, ax = plt.subplots(figsize=(2 + 1.3 * data["domain"].nunique(), 3.4))
         sns.barplot(data=data, x="domain", y=metric, hue="method", errorbar="sd", ax=ax)
-        ax.set_title(f"{task}: {metric} (mean ± std over seeds)")
+        ax.set_title(f"{task}: {metric} (mean ± std over runs)")
         fig.tight_layout()
         paths.append(out / f"demo_{task}_{metric.replace('@', 'at')}.png")
         fig.savefig(paths[-1], dpi=120); plt.close(fig)
@@ -52,28 +56,33 @@ def demo_entry(entry) -> tuple[str, dict, dict]:
 
 def _stage(i: int, n: int, text: str): print(f"\n[{i}/{n}] {text}", flush=True)
 
-def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: list | None = None) -> Path:
-    "Run the headline experiments on the embedded default into `out`; returns the summary table's path."
-    from mtclip.backbones.embedded import embedded_world, embedded_backbone
+def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: list | None = None,
+             pretrain: bool = False) -> Path:
+    """Run the headline experiments on the embedded default into `out`, over few-shot seeds and the three embedded
+    CLIPs (the shipped references, or with `pretrain` three pretrained here); returns `out`."""
+    from mtclip.backbones.embedded import embedded_world
+    from mtclip.experiment import load_backbone
     from mtclip.runs import sweep, write_collected, experiment_notebook
     out, start = Path(out), time.time()
     out.mkdir(parents=True, exist_ok=True)
     experiments = experiments or DEMO_EXPERIMENTS
     _stage(1, 4, "the embedded world (procedural, Office-Home layout)")
     print("   ", embedded_world(n_per_class=30 if quick else 60))
-    _stage(2, 4, "the embedded CLIP (pretrained on the world's source domain; cached after the first run)")
-    bb = embedded_backbone(quick=quick)
-    print("   ", bb.pretrained)
+    pretrained = (PRETRAIN_HERE if pretrain else DEMO_PRETRAINED)[:1 if quick else None]
+    _stage(2, 4, "the embedded CLIPs (pretrained on the world's source domain: "
+                 + ("here, cached" if pretrain else "shipped with mtclip") + ")")
+    for tag in pretrained: print("   ", tag, load_backbone("mtclip-tiny-vit", tag, quick=quick).pretrained)
     _stage(3, 4, f"experiments {', '.join(demo_entry(e)[0] for e in experiments)} "
-                 f"over seeds {QUICK_SEEDS if quick else DEMO_SEEDS}")
+                 f"over seeds {QUICK_SEEDS if quick else DEMO_SEEDS} x pretrained {pretrained}")
     for entry in experiments:
         name, grid, params = demo_entry(entry)
+        grid = {"pretrained": pretrained, **grid}
         table = sweep(experiment_notebook(name), out / name, grid=grid, seeds=QUICK_SEEDS if quick else DEMO_SEEDS,
                       base={"quick": quick, **params, **(QUICK_PARAMS.get(name, {}) if quick else {})})
         failed = table[table["status"] == "failed"]
         if len(failed): print(f"    {len(failed)} {name} run(s) failed: see {out / name / 'sweep.csv'}")
-    _stage(4, 4, "collect: one table (mean ± std over seeds) and its plots")
-    paths = write_collected(out)
+    _stage(4, 4, "collect: one table (mean ± std over seeds and pretrained models) and its plots")
+    paths = write_collected(out, over=("seed", "pretrained"))
     rows = pd.read_csv(out / "collected.csv")
     paths.append(out / "results.csv"); rows.to_csv(paths[-1], index=False)
     paths += summary_plots(rows, out)

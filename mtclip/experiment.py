@@ -13,15 +13,17 @@ from .backbones.clip import Backbone, load_clip
 from .data import readers as data
 
 # %% auto 0
-__all__ = ['DATASETS', 'SPLIT_DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split', 'show_results',
-           'plot_metric', 'gradient_groups_for', 'train_run']
+__all__ = ['DATASETS', 'SPLIT_DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split',
+           'validation_split', 'show_results', 'plot_metric', 'gradient_groups_for', 'train_run']
 
 # %% ../nbs/09_experiment.ipynb
 DATASETS = ("embedded", "office-home", "minidomainnet", "cifar100", "folder", "csv", "face-age", "utkface")
 
 def load_backbone(arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
                   quick: bool = False, device=None) -> Backbone:
-    "The embedded default (`pretrained='embedded'`) or open_clip `arch` with a tag / checkpoint file."
+    """The embedded default or open_clip `arch` with a tag / checkpoint file. Embedded: `'embedded'` (the shipped
+    reference, pretraining seed 0), `'embedded:S'` (the reference of pretraining seed S), `'embedded-pretrain[:S]'`
+    (pretrained on this machine, cached)."""
     if pretrained is not None and not str(pretrained).strip():
         raise MtclipError("pretrained='' is empty (an unset shell variable?): give 'embedded', an open_clip tag (e.g. "
                           "openai), a checkpoint file, or 'random' for randomly initialised weights")
@@ -29,11 +31,16 @@ def load_backbone(arch: str = "mtclip-tiny-vit", pretrained: str | None = "embed
         warnings.warn(f"pretrained={pretrained!r}: {arch} starts from random weights, not a pretrained CLIP",
                       stacklevel=2)
         pretrained = None
-    if pretrained == "embedded":
+    name, _, seed = str(pretrained).partition(":")
+    if name in ("embedded", "embedded-pretrain"):
         from mtclip.backbones.embedded import embedded_backbone, EmbeddedConfig
         if arch != EmbeddedConfig.arch:
-            raise MtclipError(f"pretrained='embedded' exists only for arch {EmbeddedConfig.arch!r}, not {arch!r}")
-        return embedded_backbone(quick=quick, device=device)
+            raise MtclipError(f"pretrained={pretrained!r} exists only for arch {EmbeddedConfig.arch!r}, not {arch!r}")
+        if seed and not seed.isdigit():
+            raise MtclipError(f"pretrained={pretrained!r}: the pretraining seed after ':' must be an integer, "
+                              f"e.g. {name}:1")
+        return embedded_backbone(quick=quick, device=device, pretrain_seed=int(seed or 0),
+                                 pretrain=name == "embedded-pretrain")
     return load_clip(arch, pretrained or None, cache_dir=cache_dir or None, device=device)
 
 def with_class_captions(records: data.RecordSet, template: str = "a photo of a {}.") -> data.RecordSet:
@@ -96,6 +103,20 @@ def domain_split(records: data.RecordSet, shots: int | None = None, fraction: fl
     return out
 
 # %% ../nbs/09_experiment.ipynb
+def validation_split(split: dict, per_class: int, seed: int = 0) -> dict:
+    """`domain_split`'s {domain: (train, test)} with the test set replaced by `per_class` training images of each
+    class held out (seeded): {domain: (train minus them, validation)}."""
+    out = {}
+    for domain, (train, _) in split.items():
+        counts = pd.Series([r.label for r in train]).value_counts()
+        if not len(train) or counts.min() <= per_class:
+            raise MtclipError(f"validation={per_class}: domain {domain!r} has {counts.min() if len(train) else 0} "
+                              "training images of some class; hold out fewer so every class keeps one to train on")
+        held_out, rest = data.few_shot(train, shots=per_class, seed=seed)
+        out[domain] = (rest, held_out)
+    return out
+
+# %% ../nbs/09_experiment.ipynb
 def show_results(rows: list[dict], out_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     "Write the run's results rows (JSON + CSV) and display them as a table; returns the DataFrame."
     from IPython.display import display, Markdown
@@ -132,8 +153,9 @@ def gradient_groups_for(method: str, backbone: Backbone, tasks: list, settings: 
     if not METHODS[method].needs_groups(config): return dict(settings), None
     from mtclip.methods.grouping import gradient_groups
     unit = {k: v for k, v in settings.items() if k in METHODS[method].UNIT_SETTINGS}
+    n_groups = min(config.n_groups, len(tasks)) if config.partition == "n_groups" else None
     affinity, groups = gradient_groups(backbone, tasks, snapshots=snapshots, batch_size=batch_size, lr=lr,
-                                       template=template, seed=seed, n_groups=min(config.n_groups, len(tasks)),
+                                       template=template, seed=seed, n_groups=n_groups, affinity=config.affinity,
                                        progress=progress, **unit)
     return {**settings, "groups": groups}, affinity
 

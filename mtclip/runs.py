@@ -21,10 +21,10 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'EXPERIMENTS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed',
+           'EXPERIMENTS', 'NOT_SETTINGS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed',
            'RunInterrupted', 'notebook_parameters', 'run_notebook', 'experiment_notebook', 'run_name',
            'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
-           'collect', 'write_collected']
+           'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -630,20 +630,26 @@ def _metric_columns(rows: pd.DataFrame, id_columns=()) -> list[str]:
     return [c for c in rows.columns if c not in known and pd.api.types.is_numeric_dtype(rows[c])
             and not pd.api.types.is_bool_dtype(rows[c])]
 
-def summarise(rows: pd.DataFrame, id_columns=()) -> pd.DataFrame:
-    """Group `rows` by every non-metric column except `seed`/`run`; each metric → `<m>_mean`, `<m>_std` (ddof=1)
-    over seeds, plus `n_seeds`."""
+def summarise(rows: pd.DataFrame, id_columns=(), over=("seed",)) -> pd.DataFrame:
+    """Group `rows` by every non-metric column except `run` and the `over` columns; each metric → `<m>_mean`,
+    `<m>_std` (ddof=1) over the runs of a group, plus `n_seeds` (and `n_runs` when `over` is more than `seed`, e.g.
+    `("seed", "pretrained")`: over few-shot seeds and pretrained models together)."""
     if rows.empty: return pd.DataFrame()
     if "seed" not in rows: raise MtclipError("rows have no `seed` column: every result row needs one")
+    over = tuple(over)
+    missing = [c for c in over if c not in rows]
+    if missing: raise MtclipError(f"over={list(over)}: the rows have no column {missing[0]!r}")
     metrics = _metric_columns(rows, id_columns)
-    keys = [c for c in rows.columns if c not in metrics and c not in ("seed", "run")]
+    keys = [c for c in rows.columns if c not in metrics and c not in ("run", *over)]
     frame = rows.copy()
     frame[keys] = frame[keys].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
     if not keys: frame["_all"], keys = "all", ["_all"]
     grp = frame.groupby(keys, dropna=False, sort=False)
     out = grp["seed"].nunique().rename("n_seeds").to_frame()
-    for k, n in (grp.size() - out["n_seeds"]).items():
-        if n > 0: warnings.warn(f"group {k} has rows with the same seed more than once "
+    if over != ("seed",): out["n_runs"] = grp.size()
+    distinct = grp[list(over)].apply(lambda g: len(g.drop_duplicates()))
+    for k, n in (grp.size() - distinct).items():
+        if n > 0: warnings.warn(f"group {k} has rows with the same {'/'.join(over)} more than once "
                                 "(the same configuration collected twice?)")
     for m in metrics:
         out[f"{m}_mean"], out[f"{m}_std"] = grp[m].mean(), grp[m].std(ddof=1)
@@ -672,9 +678,9 @@ def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataF
     return out
 
 # %% ../nbs/10_runs.ipynb
-def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every `results.json` below `root` as one DataFrame (with `run`), and its summary over seeds; failed runs in
-    `summary.attrs['failed']`."""
+def collect(root, id_columns=(), over=("seed",)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every `results.json` below `root` as one DataFrame (with `run`), and its summary over the `over` columns
+    (seeds); failed runs in `summary.attrs['failed']`."""
     root = Path(root)
     if not root.is_dir(): raise MtclipError(f"results folder {root} does not exist")
     frames, params = [], []
@@ -694,7 +700,7 @@ def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run", *REQUIRED_COLUMNS])
     rows = rows[["run"] + [c for c in rows.columns if c != "run"]]
     rows.attrs["parameter_columns"] = params
-    summary = summarise(rows, id_columns)
+    summary = summarise(rows, id_columns, over)
     counts = dict(ok=len(frames), failed=int((failed.status == "failed").sum()),
                   interrupted=int((failed.status == "interrupted").sum()))
     for df in (rows, summary): df.attrs.update(failed=failed.to_dict("records"), counts=counts)
@@ -704,19 +710,87 @@ def collect(root, id_columns=()) -> tuple[pd.DataFrame, pd.DataFrame]:
                       "(see summary.attrs['failed'])")
     return rows, summary
 
-def write_collected(root, id_columns=(), digits: int | None = None) -> list[Path]:
+def write_collected(root, id_columns=(), digits: int | None = None, over=("seed",)) -> list[Path]:
     """Write `collected.csv`, `summary.csv` and `summary.md` (mean ± std table, then failed runs) into `root`;
-    return the three paths."""
+    return the three paths. With `over` beyond `seed` (e.g. `("seed", "pretrained")`), the table is over all of
+    them and `summary.md` adds the same table per value of the other columns (e.g. per pretrained model)."""
     root = Path(root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows, summary = collect(root, id_columns)
+        rows, summary = collect(root, id_columns, over)
     failed = pd.DataFrame(rows.attrs["failed"], columns=["run", "status", "error", "source"])
     table = format_summary(summary, digits) if len(summary) else pd.DataFrame()
+    what = " × ".join("seeds" if c == "seed" else f"{c} values" for c in over)
     md = [f"# Results under `{root}`", "",
-          f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over seeds.", ""]
+          f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over {what}.", ""]
     if len(table): md += [table.to_markdown(index=False), ""]
+    if len(table) and tuple(over) != ("seed",):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            per = format_summary(summarise(rows, id_columns), digits)
+        md += [f"## Per {', '.join(c for c in over if c != 'seed')} (mean ± std over seeds)", "",
+               per.to_markdown(index=False), ""]
     if len(failed): md += ["## Failed runs", "", failed[["run", "status", "error"]].to_markdown(index=False), ""]
     return [atomic_write(root / "collected.csv", lambda t: rows.to_csv(t, index=False)),
             atomic_write(root / "summary.csv", lambda t: summary.to_csv(t, index=False)),
             atomic_write(root / "summary.md", lambda t: Path(t).write_text("\n".join(md)))]
+
+# %% ../nbs/10_runs.ipynb
+NOT_SETTINGS = ("seed", "pretrained", "validation", "quick", "save_weights", "out_dir")   # never "chosen"
+
+def best_settings(rows: pd.DataFrame, metric: str, by=("method",), maximize: bool = True) -> pd.DataFrame:
+    """Per `by` group, the swept parameters' values whose runs have the best mean `metric` (over domains, seeds
+    and pretrained models); rows must come from validation runs."""
+    by = list(by)
+    if metric not in rows: raise MtclipError(f"metric {metric!r}: the runs have no such column; "
+                                             f"they have {[c for c in _metric_columns(rows)]}")
+    if "evaluated_on" not in rows or (rows["evaluated_on"] != "validation").any():
+        raise MtclipError("settings are chosen on validation runs only, never on the test set: run the grid with "
+                          "-p validation N (N images per class held out of the training shots)")
+    missing = [c for c in by if c not in rows]
+    if missing: raise MtclipError(f"by={by}: the runs have no column {missing[0]!r}")
+    params = [c for c in rows.attrs.get("parameter_columns", ()) if c in rows and c not in (*by, *NOT_SETTINGS)]
+    swept = [c for c in params if rows.groupby(by, dropna=False)[c].nunique(dropna=False).max() > 1]
+    if not swept:
+        raise MtclipError("no setting varies within a group: sweep a grid, e.g. --grid lr=0.003,0.01,0.03")
+    scores = rows.groupby(by + swept, dropna=False)[metric].agg(["mean", "std", "count"]).reset_index()
+    pick = scores.groupby(by, dropna=False, sort=False)["mean"]
+    best = scores.loc[pick.idxmax() if maximize else pick.idxmin()].reset_index(drop=True)
+    best.attrs["settings"] = swept
+    return best.rename(columns={"mean": f"validation {metric}", "std": f"validation {metric} std",
+                                "count": "rows"})
+
+def select_best(root, metric: str = "accuracy", by=("method",), maximize: bool = True) -> pd.DataFrame:
+    "`best_settings` of the validation runs under `root`, written to `selected.csv` and `selected.md` there."
+    root = Path(root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows, _ = collect(root)
+    best = best_settings(rows, metric, by, maximize)
+    atomic_write(root / "selected.csv", lambda t: best.to_csv(t, index=False))
+    md = [f"# Settings chosen on validation under `{root}`", "",
+          f"Best mean {metric} ({'highest' if maximize else 'lowest'}) per {', '.join(by)}, over "
+          f"{', '.join(best.attrs['settings'])} (domains, seeds and pretrained models averaged).", "",
+          best.to_markdown(index=False, floatfmt=".4f"), ""]
+    atomic_write(root / "selected.md", lambda t: Path(t).write_text("\n".join(md)))
+    return best
+
+def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None = None, base: dict | None = None,
+                   **kwargs) -> pd.DataFrame:
+    """Run each chosen setting of `selected` (a `best_settings` table or its CSV) over `seeds` (× `grid`), in
+    `out_root/<setting>`; the runs of every setting in one table."""
+    if not isinstance(selected, pd.DataFrame) and not Path(selected).is_file():
+        raise MtclipError(f"--selected {selected}: no such file; `mtclip select DIR` writes DIR/selected.csv")
+    table = pd.read_csv(selected) if not isinstance(selected, pd.DataFrame) else selected
+    keep = [c for c in table.columns if not c.startswith("validation ") and c != "rows"]
+    if not len(table) or not keep:
+        raise MtclipError(f"selected: no settings in {selected if not isinstance(selected, pd.DataFrame) else 'it'}; "
+                          "give the selected.csv that mtclip select wrote")
+    tables = []
+    for _, row in table.iterrows():
+        chosen = {c: (v.item() if hasattr(v, "item") else v) for c, v in row[keep].items() if not pd.isna(v)}
+        tables.append(sweep(notebook, Path(out_root) / run_name(chosen), grid, seeds, {**(base or {}), **chosen},
+                            **kwargs))
+    out = pd.concat(tables, ignore_index=True)
+    out.attrs["counts"] = _status_counts(out)
+    return out

@@ -38,12 +38,36 @@ def test_mmap_methods_runs_and_tables_render(tmp_path, tiny):
     mtclip("run", "mmap_tables", "--out", tables, "-p", "runs_dir", sweep)
     table = pd.read_csv(tables / "table1.csv", index_col=0)
     assert list(table.columns) == ["Zero-shot", "MmAP"]
-    assert list(table.index) == ["Clipart", "Neon", "Photo", "Sketch", "Avg.", "#Params", "seeds"]
+    assert list(table.index) == ["Clipart", "Neon", "Photo", "Sketch", "Avg.", "#Params", "runs"]
     assert float(table.loc["Avg.", "MmAP"]) == pytest.approx(100 * rows.accuracy.mean(), abs=0.051)
     assert table.loc["#Params", "Zero-shot"] == "-"
     for name in ("table1.png", "fig1_tradeoff.png"):
         assert (tables / name).stat().st_size > 1000, name
     assert "| Avg." in (tables / "table1.md").read_text()
+
+
+def test_settings_chosen_on_validation_then_retrained(tmp_path, tiny):
+    "The grid runs on a validation split of the training shots; `select` picks per method; only that is retrained."
+    val, final = tmp_path / "val", tmp_path / "final"
+    mtclip("sweep", "mmap_methods", "--out", val, *tiny, "-p", "method", "coop", "-p", "validation", "1",
+           "--grid", "lr=0.001,0.1")
+    rows = pd.concat([pd.DataFrame(json.loads(p.read_text())) for p in val.rglob("results.json")])
+    assert (rows.evaluated_on == "validation").all() and (rows.n_test == rows.n_train).all()   # 2 shots: 1 + 1
+    done = mtclip("select", val)
+    chosen = pd.read_csv(val / "selected.csv")
+    from mtclip.runs import collect
+    collected, _ = collect(val)
+    assert chosen.method.tolist() == ["coop"] and "selected.csv" in done.stdout
+    assert chosen.lr.item() == collected.groupby("lr").accuracy.mean().idxmax()     # the better validation mean
+    mtclip("sweep", "mmap_methods", "--out", final, *tiny, "--seeds", "0", "--selected", val / "selected.csv")
+    out = pd.DataFrame(json.loads(next(final.rglob("results.json")).read_text()))
+    assert (out.evaluated_on == "test").all() and (out.method == "coop").all()
+    notebook = next(final.rglob("mmap_methods.ipynb")).read_text()
+    assert f'"lr": {chosen.lr.item()}' in notebook            # the chosen lr is the one that trained
+    test_rows = tmp_path / "test_rows"
+    mtclip("run", "mmap_methods", "--out", test_rows / "a", *tiny, "-p", "method", "coop")
+    refused = mtclip("select", test_rows, check=False)
+    assert refused.returncode == 2 and "never on the test set" in refused.stderr
 
 
 def test_mmap_methods_bad_prompt_size_is_one_line(tmp_path, tiny):

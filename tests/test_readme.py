@@ -7,6 +7,7 @@ change is listed in `ADJUSTMENTS` and must apply at least once, so a README edit
 - experiments on the embedded default get the random `mtclip-test-vit` checkpoint and the quick world (the
   pretrained embedded CLIP takes ~5 minutes to build), 4 shots and 1 epoch;
 - sweeps run one seed instead of three;
+- a run that holds out `-p validation N` images per class gets N + 2 shots (the tiny runs' 4 would leave none);
 - `mtclip train` trains the random `mtclip-test-vit` instead of ViT-B-16 (training ViT-B-16 on a CPU takes minutes;
   loading it from the offline cache by its tag is run as written by the `mtclip run` and Python examples);
 - the `...` of a "same command again" line is the previous command's arguments.
@@ -61,7 +62,9 @@ def adjust(line: str, previous: dict, checkpoint: Path) -> str:
         if "arch" in params and "-p arch" not in line:
             USED.add("embedded -> test checkpoint")
             line += f" -p arch mtclip-test-vit -p pretrained {checkpoint} -p quick true"
-            if "shots=" not in line: line += " -p shots 4"
+            held_out = re.search(r"-p validation (\d+)", line)
+            if held_out: USED.add("validation: shots above it")
+            if "shots=" not in line: line += f" -p shots {int(held_out.group(1)) + 2 if held_out else 4}"
             if "epochs" in params: line += " -p epochs 1"
         if "--seeds 0 1 2" in line:
             USED.add("one seed")
@@ -110,7 +113,8 @@ def check_outputs(line: str, home: Path):
     words = shlex.split(line)
     out = home / words[words.index("--out") + 1] if "--out" in words else None
     if words[:2] == ["mtclip", "run"]: assert (out / "results.json").is_file() or list(out.glob("*.md")), line
-    if words[:2] == ["mtclip", "sweep"]: assert (out / "sweep.csv").is_file(), line
+    if words[:2] == ["mtclip", "sweep"]: assert (out / "sweep.csv").is_file() or "--selected" in words, line
+    if words[:2] == ["mtclip", "select"]: assert (home / words[2] / "selected.csv").is_file(), line
     if words[:2] == ["mtclip", "train"]:
         for name in ("results.csv", "trainable.safetensors", "checkpoint.safetensors"): assert (out / name).is_file(), name
     if words[:2] == ["mtclip", "collect"]: assert (home / words[2] / "summary.md").is_file(), line
@@ -137,7 +141,8 @@ def test_every_bash_block_runs_as_written(home, test_checkpoint):
             assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stderr[-3000:]}"
             check_outputs(line, home)
             ran.append(line)
-    assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint"} <= USED, USED
+    assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint",
+            "validation: shots above it"} <= USED, USED
     assert any(l.startswith("mtclip train mmap") for l in ran) and any("mmap_tables" in l for l in ran), ran
 
 

@@ -19,8 +19,9 @@ from ..data.readers import RecordSet, read_image_folder
 from ..data import world
 
 # %% auto 0
-__all__ = ['QUICK', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss', 'pretrain', 'embedded_model_dir', 'embedded_backbone',
-           'embedded_world', 'retrieval_caption', 'read_world']
+__all__ = ['QUICK', 'REFERENCE_SEEDS', 'CHECK_WORLD', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss', 'pretrain',
+           'embedded_model_dir', 'embedded_backbone', 'embedded_world', 'retrieval_caption', 'read_world',
+           'reference_file', 'sha256', 'zero_shot_check', 'make_reference', 'reference_meta', 'reference_backbone']
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 @dataclass(frozen=True)
@@ -38,10 +39,13 @@ class EmbeddedConfig:
 
     @property
     def key(self) -> str:
-        "Hash of the config and the world's rendering version: new code or settings give a new model."
-        return hashlib.sha1(json.dumps([asdict(self), world.WORLD_VERSION], sort_keys=True).encode()).hexdigest()[:12]
+        "Hash of the config, the architecture's model config and the world's rendering version."
+        from mtclip.backbones.clip import MODEL_CONFIG_DIR
+        arch = json.loads((MODEL_CONFIG_DIR / f"{self.arch}.json").read_text())
+        parts = [asdict(self), arch, world.WORLD_VERSION]
+        return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
-QUICK = EmbeddedConfig(images=20_000, steps=200)   # `--quick`: a ~1 minute smoke model, weak zero-shot
+QUICK = EmbeddedConfig(images=20_000, steps=200)   # embedded-pretrain + quick: a ≈30 s smoke model
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 def pretraining_data(config: EmbeddedConfig, progress: bool = True) -> tuple[np.ndarray, pd.DataFrame]:
@@ -116,9 +120,11 @@ def embedded_model_dir(config: EmbeddedConfig = EmbeddedConfig()) -> Path:
     return cache_dir() / "embedded" / f"{config.arch}-{config.key}"
 
 def embedded_backbone(config: EmbeddedConfig | None = None, quick: bool = False, device=None,
-                      progress: bool = True) -> Backbone:
-    "The embedded default's frozen CLIP: from the cache, or pretrained now (≈5 min on 2 cores; `quick`: ≈1 min)."
-    config = config or (QUICK if quick else EmbeddedConfig())
+                      progress: bool = True, pretrain_seed: int = 0, pretrain: bool = False) -> Backbone:
+    """The embedded default's frozen CLIP: the shipped reference of `pretrain_seed`; or, with `pretrain` (or a
+    `config`), pretrained on this machine and cached (≈3-5 min on 2 cores; `quick` too: a ≈30 s smoke model)."""
+    if config is None and not pretrain: return reference_backbone(pretrain_seed, device)
+    config = config or (QUICK if quick else EmbeddedConfig(seed=pretrain_seed))
     folder = embedded_model_dir(config)
     weights = folder / "model.safetensors"
     if not weights.is_file():
@@ -150,3 +156,55 @@ def read_world(root: str | Path) -> RecordSet:
         row = ann.loc[Path(r.path).relative_to(root).as_posix()]
         out.append(replace(r, target=float(row["size"]), caption=retrieval_caption(row)))
     return replace(records, records=out, name="embedded-world")
+
+# %% ../../nbs/04_backbones.embedded.ipynb
+REFERENCE_SEEDS = (0, 1, 2)
+CHECK_WORLD = dict(n_per_class=10, seed=0)   # the world the recorded zero-shot figures are measured on
+
+def reference_file(seed: int) -> Path:
+    "Where the shipped reference of pretraining seed `seed` lives (package data)."
+    from importlib import resources
+    return Path(str(resources.files("mtclip"))) / "model_weights" / f"{EmbeddedConfig.arch}-seed{seed}.safetensors"
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+    return h.hexdigest()
+
+def zero_shot_check(bb: Backbone) -> dict[str, float]:
+    "Zero-shot accuracy per domain ('a photo of a {}.') on every image of the check world: what a reference records."
+    from mtclip.tasks.core import Task, evaluate_zero_shot
+    records = read_world(embedded_world(**CHECK_WORLD))
+    by_domain = {}
+    for r in records.records: by_domain.setdefault(r.domain, []).append(r)
+    return {d: round(evaluate_zero_shot(bb, Task(d, "classification", [], recs, classnames=records.prompt_names),
+                                        "photo")["accuracy"], 4) for d, recs in by_domain.items()}
+
+def make_reference(seed: int, path: str | Path | None = None, progress: bool = True) -> Path:
+    "Pretrain the embedded CLIP with pretraining seed `seed` and write it as a reference (weights + JSON)."
+    config = EmbeddedConfig(seed=seed)
+    path = Path(path) if path else reference_file(seed)
+    bb, stats = pretrain(config, progress)
+    atomic_write(path, lambda t: save_file({k: v.contiguous() for k, v in bb.model.state_dict().items()}, t))
+    meta = dict(config=asdict(config), key=config.key, world_version=world.WORLD_VERSION, stats=stats,
+                sha256=sha256(path), check_world=CHECK_WORLD, zero_shot_check=zero_shot_check(bb),
+                torch=torch.__version__, made_by="mtclip.backbones.embedded.make_reference")
+    atomic_write(path.with_suffix(".json"), lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    return path
+
+def reference_meta(seed: int) -> dict:
+    "The JSON written beside a shipped reference."
+    path = reference_file(seed)
+    if seed not in REFERENCE_SEEDS or not path.is_file():
+        raise MtclipError(f"no shipped embedded CLIP for pretraining seed {seed} (shipped: {list(REFERENCE_SEEDS)}); "
+                          f"pretrain one on this machine with pretrained='embedded-pretrain:{seed}' (about 5 minutes)")
+    return json.loads(path.with_suffix(".json").read_text())
+
+def reference_backbone(seed: int = 0, device=None) -> Backbone:
+    "The shipped reference embedded CLIP of pretraining seed `seed`, checked against its recorded SHA-256."
+    meta, path = reference_meta(seed), reference_file(seed)
+    if sha256(path) != meta["sha256"]:
+        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
+                          "is damaged; reinstall mtclip")
+    return load_clip(EmbeddedConfig.arch, pretrained=path, device=device)

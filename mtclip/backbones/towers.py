@@ -10,8 +10,8 @@ from open_clip.transformer import Transformer, VisionTransformer, TextTransforme
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'TowerLayout', 'Tower', 'vision_transformer', 'text_transformer', 'clip_tower',
-           'clip_towers']
+__all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'TowerLayout', 'TokenEntry', 'Tower', 'vision_transformer', 'text_transformer',
+           'vision_entry', 'text_entry', 'clip_tower', 'clip_towers']
 
 # %% ../../nbs/01a_backbones.towers.ipynb
 @dataclass(frozen=True)
@@ -28,14 +28,23 @@ TOWER_LAYOUTS: dict[type, TowerLayout] = {
 }
 
 # %% ../../nbs/01a_backbones.towers.ipynb
+@dataclass(frozen=True)
+class TokenEntry:
+    """Where a tower's token sequence is formed, before its first block: `module`'s output (`side="output"`) or
+    input (`"input"`). `placeholders`: the length is fixed, so learned tokens overwrite placeholder positions of
+    the token ids (which the hook sees) instead of lengthening the sequence."""
+    module: nn.Module
+    side: str
+    placeholders: bool
+
 class Tower:
-    "One transformer stack of a model: its blocks, width, depth and named attachment points."
-    def __init__(self, name: str, stack: nn.Module):
+    "One transformer stack of a model: its blocks, width, depth, named attachment points and token entry."
+    def __init__(self, name: str, stack: nn.Module, entry: TokenEntry | None = None):
         layout = next((l for cls, l in TOWER_LAYOUTS.items() if isinstance(stack, cls)), None)
         if layout is None:
             raise MtclipError(f"{name}: no tower layout for {type(stack).__name__}; add one to "
                               f"mtclip.backbones.towers.TOWER_LAYOUTS (known: {[c.__name__ for c in TOWER_LAYOUTS]})")
-        self.name, self.stack, self.layout = name, stack, layout
+        self.name, self.stack, self.layout, self.entry = name, stack, layout, entry
         self.blocks: nn.ModuleList = stack.get_submodule(layout.blocks)
         self.width: int = getattr(stack, layout.width)
 
@@ -79,13 +88,23 @@ def text_transformer(model: nn.Module) -> Transformer:
     raise MtclipError(f"text prompts need open_clip's own text transformer; this model's text tower is "
                       f"{type(text).__name__} (e.g. a Hugging Face tower); use a CLIP such as ViT-B-16")
 
-CLIP_TOWERS = {"vision": ("image encoder", vision_transformer), "text": ("text encoder", text_transformer)}
+def vision_entry(model: nn.Module) -> TokenEntry:
+    "The ViT's pre-norm: its input is the class token and patch embeddings with their positions added."
+    return TokenEntry(model.visual.ln_pre, "input", placeholders=False)
+
+def text_entry(model: nn.Module) -> TokenEntry:
+    "The text tower's token embedding: its output gets the positional embedding next."
+    text = model if hasattr(model, "token_embedding") else model.text
+    return TokenEntry(text.token_embedding, "output", placeholders=True)
+
+CLIP_TOWERS = {"vision": ("image encoder", vision_transformer, vision_entry),
+               "text": ("text encoder", text_transformer, text_entry)}
 
 def clip_tower(model: nn.Module, which: str) -> Tower:
     "One tower of an open_clip CLIP, `vision` or `text` (a ResNet CLIP has only the text one)."
     if which not in CLIP_TOWERS: raise MtclipError(f"tower {which!r}: a CLIP has the towers {list(CLIP_TOWERS)}")
-    name, stack = CLIP_TOWERS[which]
-    return Tower(name, stack(model))
+    name, stack, entry = CLIP_TOWERS[which]
+    return Tower(name, stack(model), entry(model))
 
 def clip_towers(model: nn.Module) -> dict[str, Tower]:
     "Both towers of an open_clip ViT CLIP: `vision` and `text`."

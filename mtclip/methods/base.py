@@ -85,6 +85,15 @@ class Method(nn.Module):
         "The task groups for parts shared per group (None: the method has none)."
         return None
 
+    def class_templates(self, templates: tuple[str, ...]) -> tuple[str, ...]:
+        """The class texts this method's text encoder reads, given the run's templates: the templates themselves
+        (methods with a learned text context read the bare class name instead)."""
+        return templates
+
+    def tokenize(self, texts: list[str]) -> torch.Tensor:
+        "Token ids of `texts` as this method's text encoder reads them (prompt methods leave room for the prompts)."
+        return self.backbone.tokenizer(texts)
+
     def encode_image(self, images: torch.Tensor, task: str) -> torch.Tensor:
         "Image features for `task` (unnormalised): the encoder, then whatever the method adds after it."
         return self.adapt_image(self.clip.encode_image(images), task)

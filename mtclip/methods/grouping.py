@@ -16,8 +16,8 @@ from ..data.readers import ImageDataset
 from .base import build_method
 
 # %% auto 0
-__all__ = ['random_partition', 'set_partitions', 'partition_score', 'best_partition', 'classification_loss', 'task_gradients',
-           'task_affinity', 'task_batches', 'gradient_groups', 'plot_affinity']
+__all__ = ['AFFINITIES', 'random_partition', 'set_partitions', 'partition_score', 'best_partition', 'classification_loss',
+           'task_gradients', 'task_affinity', 'task_batches', 'gradient_groups', 'describe_grouping', 'plot_affinity']
 
 # %% ../../nbs/15_methods.grouping.ipynb
 def random_partition(tasks: list[str], n_groups: int, seed: int = 0) -> list[list[str]]:
@@ -147,9 +147,12 @@ def task_affinity(method, tasks: list[str], batches: dict, snapshots: int = 1, l
     return pd.DataFrame((total / snapshots).numpy(), index=list(tasks), columns=list(tasks))
 
 # %% ../../nbs/15_methods.grouping.ipynb
-def task_batches(backbone, task, batch_size: int, template: str, generator: torch.Generator):
-    "An endless stream of (images, labels, class tokens) batches of `task.train`, reshuffled each pass."
-    tokens = backbone.tokenizer([template.format(c) for c in task.classnames])
+def task_batches(method, task, batch_size: int, template: str, generator: torch.Generator):
+    """An endless stream of (images, labels, class tokens) batches of `task.train`, reshuffled each pass; the class
+    texts are the method's (`class_templates`: MmAP reads the bare class name, others `template`)."""
+    backbone = method.backbone
+    (class_text,) = method.class_templates((template,))
+    tokens = method.tokenize([class_text.format(c) for c in task.classnames])
     ds = ImageDataset(task.train, backbone.preprocess)
     device = next(backbone.model.parameters()).device
     while True:
@@ -158,11 +161,15 @@ def task_batches(backbone, task, batch_size: int, template: str, generator: torc
             yield (torch.stack([x for x, _ in items]).to(device),
                    torch.tensor([task.train[i].label for i in idx.tolist()], device=device), tokens.to(device))
 
+AFFINITIES = ("dot", "cosine")
+
 def gradient_groups(backbone, tasks: list, snapshots: int = 10, batch_size: int = 32, lr: float = 3e-3,
                     template: str = "a photo of a {}.", seed: int = 0, n_groups: int | None = None,
-                    progress: bool = True, **mmap_settings):
-    """Affinity (eq. 8, averaged over `snapshots` steps of a global shared MmAP) and the best partition of `tasks`
-    (Task objects)."""
+                    affinity: str = "dot", progress: bool = True, **mmap_settings):
+    """Affinity (eq. 8's dot products, or their cosine, averaged over `snapshots` steps of a global shared MmAP) and
+    the best partition of `tasks` (Task objects): over any number of groups (`n_groups=None`, the paper's) or into
+    `n_groups`."""
+    if affinity not in AFFINITIES: raise MtclipError(f"affinity={affinity!r}: use one of {AFFINITIES}")
     if any(t.kind != "classification" for t in tasks):
         raise MtclipError("gradient_groups: the affinity is computed on classification tasks; "
                           "give classification tasks")
@@ -173,10 +180,22 @@ def gradient_groups(backbone, tasks: list, snapshots: int = 10, batch_size: int 
                 if k not in ("parts", "grouping", "groups", "n_groups", "sharing")}
     glb = build_method("mmap", backbone, names, grouping="one-group", parts=("group-shared",), **settings)
     opt = torch.optim.AdamW(glb.trainable_parameters().values(), lr=lr)
-    streams = {t.name: task_batches(backbone, t, batch_size, template, g) for t in tasks}
-    affinity = task_affinity(glb, names, streams, snapshots=snapshots, optimizer=opt, progress=progress)
+    streams = {t.name: task_batches(glb, t, batch_size, template, g) for t in tasks}
+    A = task_affinity(glb, names, streams, snapshots=snapshots, optimizer=opt, normalize=affinity == "cosine",
+                      progress=progress)
     glb.detach_from_backbone()                                    # the global MmAP is done: unhook it
-    return affinity, best_partition(affinity, n_groups=n_groups)
+    return A, best_partition(A, n_groups=n_groups)
+
+def describe_grouping(affinity: pd.DataFrame, groups: list[list[str]], n_groups: int | None, kind: str = "dot") -> str:
+    "One line saying which partition was used, of which affinity, and why one group came out if it did."
+    how = (f"the best partition into {n_groups} groups" if n_groups is not None
+           else "eq. 8's partition (the most total within-group affinity, any number of groups)")
+    line = f"{how} of the {'cosine' if kind == 'cosine' else 'dot-product'} affinity: " \
+           f"{' | '.join(', '.join(g) for g in groups)}"
+    off = affinity.values[~np.eye(len(affinity), dtype=bool)]
+    if n_groups is None and len(groups) == 1 and (off > 0).all():
+        line += " (every pairwise affinity is positive, so one group holds the most affinity: no grouping)"
+    return line
 
 # %% ../../nbs/15_methods.grouping.ipynb
 def plot_affinity(affinity: pd.DataFrame, groups: list[list[str]] | None = None, out=None,

@@ -11,7 +11,7 @@ from ..core import MtclipError
 from ..backbones.towers import Tower
 
 # %% auto 0
-__all__ = ['Attachment', 'hook_block_input', 'hook_block_output', 'wrap_linear', 'reparametrize_weight']
+__all__ = ['Attachment', 'hook_block_input', 'hook_block_output', 'hook_token_entry', 'wrap_linear', 'reparametrize_weight']
 
 # %% ../../nbs/07b_methods.inject.ipynb
 class Attachment:
@@ -33,6 +33,20 @@ def hook_block_output(tower: Tower, k: int, hook: Callable) -> Attachment:
     "`hook(block, args, output)` runs after block `k` and may return a new output (None: unchanged)."
     handle = tower.blocks[k].register_forward_hook(hook)
     return Attachment(f"{tower.name} block {k} output", handle.remove)
+
+def hook_token_entry(tower: Tower, hook: Callable) -> Attachment:
+    """`hook(x, ids)` gets the sequence `x` [B, L, D] at the tower's token entry (and the token ids when the entry
+    is an embedding of them, else None) and may return a new sequence (None: unchanged)."""
+    entry = tower.entry
+    if entry is None: raise MtclipError(f"{tower.name}: this tower has no token entry (Tower(..., entry=...))")
+    if entry.side == "output":
+        handle = entry.module.register_forward_hook(lambda m, args, out: hook(out, args[0]))
+    else:
+        def before(m, args):
+            x = hook(args[0], None)
+            return None if x is None else (x, *args[1:])
+        handle = entry.module.register_forward_pre_hook(before)
+    return Attachment(f"{tower.name} token entry ({entry.side} of {type(entry.module).__name__})", handle.remove)
 
 # %% ../../nbs/07b_methods.inject.ipynb
 def _parent(tower: Tower, k: int, point: str) -> tuple[nn.Module, str]:

@@ -35,6 +35,7 @@ class MultiTaskModel(nn.Module):
     def __init__(self, method: Method, tasks: list[Task], templates: str | tuple = "ensemble"):
         super().__init__()
         self.method, self.tasks, self.templates = method, {t.name: t for t in tasks}, template_set(templates)
+        self.class_templates = method.class_templates(self.templates)   # what the method's text encoder reads
         if len(self.tasks) != len(tasks): raise MtclipError(f"task names must be distinct: {[t.name for t in tasks]}")
         unknown = [t for t in self.tasks if t not in method.tasks]
         if unknown: raise MtclipError(f"tasks {unknown} are not among the method's tasks {method.tasks}; "
@@ -50,8 +51,8 @@ class MultiTaskModel(nn.Module):
         self.heads.to(next(method.clip.parameters()).device)
         self.cache: FeatureCache | None = None
         self.train_splits: dict[str, TaskSplit] = {}   # task -> its training split (`prepare`)
-        self._texts: dict[tuple, torch.Tensor] = {}    # class names -> frozen features of their prompts, on the device
-        self._prompts: dict[tuple, list[str]] = {}      # class names -> their prompts, every template
+        self._texts: dict[tuple, torch.Tensor] = {}    # (class names, bypass) -> frozen features of their prompts
+        self._prompts: dict[tuple, list[str]] = {}      # (class names, bypass) -> their prompts, every template
 
     def train(self, mode: bool = True):
         "Heads and method follow `mode`; every copy of the CLIP backbone stays in eval mode."
@@ -101,15 +102,17 @@ def text_features(self: MultiTaskModel, task: str, texts: list[str], bypass: boo
     if self.cache is not None:
         f = self.cache.texts(texts).to(self.device)
         return f if bypass else self.method.adapt_text(f, task)
-    tokens = self.method.backbone.tokenizer(texts).to(self.device)
-    if bypass: return self.method.clip.encode_text(tokens)
+    if bypass: return self.method.clip.encode_text(self.method.backbone.tokenizer(texts).to(self.device))
+    tokens = self.method.tokenize(texts).to(self.device)
     with self.method.sharing.serving(task): return self.method.encode_text(tokens, task)
 
 @patch
 def class_features(self: MultiTaskModel, task: str, classnames: list[str], bypass: bool = False) -> torch.Tensor:
-    "L2-normalised class features [C, d]: each template's adapted text feature normalised, averaged, renormalised."
-    T, key = len(self.templates), tuple(classnames)
-    if key not in self._prompts: self._prompts[key] = [t.format(c) for c in classnames for t in self.templates]
+    """L2-normalised class features [C, d]: each template's adapted text feature normalised, averaged, renormalised.
+    The method's class texts (`class_templates`); bypassed, CLIP's own with the run's templates."""
+    templates = self.templates if bypass else self.class_templates
+    T, key = len(templates), (tuple(classnames), bypass)
+    if key not in self._prompts: self._prompts[key] = [t.format(c) for c in classnames for t in templates]
     if self.cache is not None:          # the frozen prompt features, looked up once
         if key not in self._texts: self._texts[key] = self.cache.texts(self._prompts[key]).to(self.device)
         f = self._texts[key] if bypass else self.method.adapt_text(self._texts[key], task)

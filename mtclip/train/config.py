@@ -12,7 +12,8 @@ from ..tasks.core import templates as template_set
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig']
 
 # %% ../../nbs/08b_train.config.ipynb
-OPTIMIZERS, SCHEDULES, SAMPLINGS = ("adamw", "sgd"), ("cosine", "constant"), ("round-robin", "proportional", "multi-task")
+OPTIMIZERS, SCHEDULES = ("adamw", "sgd"), ("cosine", "constant")
+SAMPLINGS = ("round-robin", "proportional", "multi-task")
 CACHE_MODES = ("auto", "memory", "disk", "off")
 
 @dataclass
@@ -52,7 +53,8 @@ class TrainConfig:
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
-        need(self.sampling is None or self.sampling in SAMPLINGS, f"sampling={self.sampling!r}: use one of {SAMPLINGS}")
+        need(self.sampling is None or self.sampling in SAMPLINGS,
+             f"sampling={self.sampling!r}: use one of {SAMPLINGS}")
         need(self.cache_features in CACHE_MODES, f"cache_features={self.cache_features!r}: use one of {CACHE_MODES}")
         need(self.weight_decay >= 0, f"weight_decay={self.weight_decay} must be >= 0")
         need(0 <= self.momentum < 1, f"momentum={self.momentum} must be in [0, 1)")

@@ -8,7 +8,7 @@ import torch
 from ...core import MtclipError
 from ..base import Method
 from ...backbones.towers import clip_towers
-from .deep import DeepPrompts
+from .deep import DeepPrompts, with_placeholders
 
 # %% auto 0
 __all__ = ['PromptMethod', 'prompt_depth', 'tower_depths', 'check_positive']
@@ -17,8 +17,8 @@ __all__ = ['PromptMethod', 'prompt_depth', 'tower_depths', 'check_positive']
 class PromptMethod(Method):
     "Base of the prompt methods: hooks, parameters per sharing slot, prompted encoders."
     changes_encoders = True
-    text_template = "{}."          # the class text these methods expect: the class name; the context is learned
     prompts_text = prompts_image = True
+    text_prompt_length = 0          # M: the learned text tokens a class text is read with (set by each method)
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
@@ -31,6 +31,14 @@ class PromptMethod(Method):
     def detach_from_backbone(self):
         for prompter in (self.text_prompter, self.vision_prompter):
             if prompter is not None: prompter.remove()
+
+    def class_templates(self, templates):
+        "The class text is the bare class name: the learned context replaces the template."
+        return ("{}.",) if self.prompts_text else templates
+
+    def tokenize(self, texts):
+        tokens = self.backbone.tokenizer(texts)
+        return with_placeholders(tokens, self.text_prompt_length) if self.prompts_text else tokens
 
     def text_prompts(self, task: str) -> list[torch.Tensor] | None: return None
     def image_prompts(self, task: str) -> list[torch.Tensor] | None: return None

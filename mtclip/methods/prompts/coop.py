@@ -22,6 +22,7 @@ class CoOpConfig(MethodConfig):
     n_ctx: int = 16
     class_token_position: str = "end"
     init_std: float = 0.02
+    ctx_init: str = ""                # words the context starts from (CoOp's "a photo of a"); n_ctx is then theirs
 
     def __post_init__(self):
         super().__post_init__()
@@ -40,7 +41,18 @@ class CoOp(PromptMethod):
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.ctx = self.sharing.parameters("context", lambda: nn.Parameter(torch.randn(config.n_ctx, self.text_width)
-                                                                           * config.init_std))
+        start = self.initial_context(config)
+        self.text_prompt_length = len(start)
+        self.ctx = self.sharing.parameters("context", lambda: nn.Parameter(start.clone()))
+
+    def initial_context(self, config) -> torch.Tensor:
+        "[n_ctx, d_l]: the token embeddings of `ctx_init`'s words, or Gaussian noise (std `init_std`)."
+        if not config.ctx_init: return torch.randn(config.n_ctx, self.text_width) * config.init_std
+        ids = self.backbone.tokenizer([config.ctx_init])[0]
+        words = ids[1:int(ids.argmax())]                     # between the start and the end token
+        if not len(words):
+            raise MtclipError(f"ctx_init={config.ctx_init!r}: no tokens; give words such as 'a photo of a'")
+        embedding = self.text_prompter.tower.entry.module
+        with torch.no_grad(): return embedding(words.to(embedding.weight.device)).float().cpu()
 
     def text_prompts(self, task): return [self.sharing.select("context", task)]

@@ -13,10 +13,10 @@ import open_clip
 from open_clip.transformer import Transformer, ResidualAttentionBlock
 from ...core import MtclipError
 from ...backbones.towers import Tower
-from ..inject import hook_block_input, hook_block_output
+from ..inject import hook_block_input, hook_block_output, hook_token_entry
 
 # %% auto 0
-__all__ = ['TESTED_OPEN_CLIP', 'check_supported', 'causal_mask', 'extend_mask', 'DeepPrompts']
+__all__ = ['TESTED_OPEN_CLIP', 'check_supported', 'with_placeholders', 'has_placeholders', 'DeepPrompts']
 
 # %% ../../../nbs/13_methods.prompts.deep.ipynb
 TESTED_OPEN_CLIP = "3.3.0"
@@ -41,27 +41,35 @@ def check_supported(transformer: nn.Module, where: str = "encoder"):
                               "standard blocks (e.g. ViT-B-16)")
 
 # %% ../../../nbs/13_methods.prompts.deep.ipynb
-def causal_mask(n: int, like: torch.Tensor) -> torch.Tensor:
-    "Additive causal mask [n, n]: 0 on and below the diagonal, -inf above (open_clip's convention)."
-    return torch.full((n, n), float("-inf"), dtype=like.dtype, device=like.device).triu_(1)
+def with_placeholders(tokens: torch.Tensor, b: int) -> torch.Tensor:
+    "Token ids [N, L] with `b` placeholder positions after the start token; the end token stays within L."
+    if b == 0: return tokens
+    n, L = tokens.shape
+    if b > L - 2:
+        raise MtclipError(f"{b} prompt tokens do not fit a text context of {L} (start and end tokens need 2); "
+                          "use fewer prompt tokens")
+    end = tokens.argmax(-1)                     # the end-of-text token: the largest id (open_clip's pooling)
+    out = torch.cat([tokens[:, :1], tokens[:, :1].expand(n, b), tokens[:, 1:L - b]], dim=1)
+    cut = end + b >= L
+    out[cut, L - 1] = tokens[cut, end[cut]]
+    return out
 
-def extend_mask(mask: torch.Tensor | None, b: int) -> torch.Tensor | None:
-    "The mask for a sequence with `b` tokens inserted after position 0: causal stays causal, none stays none."
-    if mask is None or b == 0: return mask
-    if mask.ndim == 2 and mask.shape[0] == mask.shape[1] and mask.is_floating_point():
-        n = mask.shape[0]
-        if torch.equal(mask, causal_mask(n, mask)): return causal_mask(n + b, mask)
-        if not mask.any(): return mask.new_zeros(n + b, n + b)
-    raise MtclipError(f"deep prompts: the text attention mask (shape {tuple(mask.shape)}, {mask.dtype}) is neither "
-                      "open_clip's causal mask nor empty; padding or per-head masks are not supported")
+def has_placeholders(tokens: torch.Tensor, b: int) -> bool:
+    "Whether positions 1..b of every row carry the start token's id."
+    return tokens.shape[1] > b and bool((tokens[:, 1:1 + b] == tokens[:, :1]).all())
 
 # %% ../../../nbs/13_methods.prompts.deep.ipynb
 _ACTIVE: "weakref.WeakKeyDictionary[nn.Module, DeepPrompts]" = weakref.WeakKeyDictionary()
 
+def _entry_hook(ref, x, ids):
+    self = ref()
+    if self is None or self._prompts is None: return None
+    return self._enter(x, ids)
+
 def _pre_hook(ref, k, block, args, kwargs):
     self = ref()
     if self is None or self._prompts is None: return None
-    return self._insert(k, args, kwargs)
+    return self._replace(k, args, kwargs)
 
 def _post_hook(ref, block, args, output):
     self = ref()
@@ -69,18 +77,22 @@ def _post_hook(ref, block, args, output):
     return torch.cat([output[:, : self.at], output[:, self.at + self._b:]], dim=1)
 
 class DeepPrompts:
-    """Hooks (`mtclip.methods.inject`) that insert prompt tokens into every block of an open_clip `Transformer`
-    while active."""
-    at = 1  # prompts go after the class token (vision) / the start-of-text token (text)
+    "Hooks that put prompt tokens into an open_clip tower at its token entry and before its deeper blocks."
+    at = 1  # prompts follow the class token (vision) / the start-of-text token (text)
 
     def __init__(self, tower: Tower):
         check_supported(tower.stack, tower.name)
+        if tower.entry is None:
+            raise MtclipError(f"{tower.name}: deep prompts need the tower's token entry "
+                              "(mtclip.backbones.towers.clip_tower gives it)")
         self.tower, self.transformer, self.where = tower, tower.stack, tower.name
+        self.placeholders = tower.entry.placeholders
         self._prompts, self._b = None, 0
         ref = weakref.ref(self)
-        self._attachments = [hook_block_input(self.tower, k, partial(_pre_hook, ref, k))
-                             for k in range(self.tower.depth)]
-        self._attachments.append(hook_block_output(self.tower, self.tower.depth - 1, partial(_post_hook, ref)))
+        self._attachments = [hook_token_entry(tower, partial(_entry_hook, ref))]
+        self._attachments += [hook_block_input(tower, k, partial(_pre_hook, ref, k)) for k in range(1, tower.depth)]
+        if not self.placeholders:      # inserted tokens leave after the last block
+            self._attachments.append(hook_block_output(tower, tower.depth - 1, partial(_post_hook, ref)))
 
     @property
     def n_layers(self) -> int: return self.tower.depth
@@ -99,7 +111,7 @@ class DeepPrompts:
     def _check(self, prompts) -> int:
         prompts = list(prompts)
         if not prompts or prompts[0] is None:
-            raise MtclipError(f"{self.where}: prompts[0] (the tokens inserted before block 0) is required")
+            raise MtclipError(f"{self.where}: prompts[0] (the tokens put in at the token entry) is required")
         if len(prompts) > self.n_layers:
             raise MtclipError(f"{self.where}: {len(prompts)} prompt layers for a tower of {self.n_layers} blocks; "
                               "lower the depth")
@@ -128,17 +140,25 @@ class DeepPrompts:
             self._prompts, self._b = None, 0
             _ACTIVE.pop(self.transformer, None)
 
-    def _insert(self, k, args, kwargs):
+    def _expand(self, p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if p.ndim == 2: return p.unsqueeze(0).expand(x.shape[0], -1, -1).to(x.dtype)
+        if p.shape[0] != x.shape[0]:
+            raise MtclipError(f"{self.where}: per-sample prompts for {p.shape[0]} samples, batch has {x.shape[0]}")
+        return p.to(x.dtype)
+
+    def _enter(self, x, ids):
+        at, b, p = self.at, self._b, self._expand(self._prompts[0], x)
+        if not self.placeholders: return torch.cat([x[:, :at], p, x[:, at:]], dim=1)
+        if not has_placeholders(ids, b):
+            raise MtclipError(f"{self.where}: the token ids hold no {b} placeholders after the start token; make them "
+                              "with the method's tokenize() (or mtclip.methods.prompts.deep.with_placeholders)")
+        return torch.cat([x[:, :at], p, x[:, at + b:]], dim=1)
+
+    def _replace(self, k, args, kwargs):
         x, rest, at, b = args[0], args[1:], self.at, self._b
         if any(a is not None for a in rest):
             raise MtclipError(f"{self.where}: deep prompts hook self-attention blocks called as "
                               "block(x, attn_mask=...) only")
         p = self._prompts[k] if k < len(self._prompts) else None
-        if k == 0 or p is not None:
-            if p.ndim == 2: p = p.unsqueeze(0).expand(x.shape[0], -1, -1)
-            elif p.shape[0] != x.shape[0]:
-                raise MtclipError(f"{self.where}: per-sample prompts for {p.shape[0]} samples, batch has {x.shape[0]}")
-            keep = at if k == 0 else at + b   # block 0: insert; later blocks: replace the previous prompt outputs
-            x = torch.cat([x[:, :at], p.to(x.dtype), x[:, keep:]], dim=1)
-        if "attn_mask" in kwargs: kwargs = {**kwargs, "attn_mask": extend_mask(kwargs["attn_mask"], b)}
-        return (x, *rest), kwargs
+        if p is None: return None
+        return (torch.cat([x[:, :at], self._expand(p, x), x[:, at + b:]], dim=1), *rest), kwargs

@@ -48,6 +48,7 @@ class MaPLe(PromptMethod):
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
         self.depth, self.text_depth, self.vision_depth = tower_depths(self, config.depth)
+        self.text_prompt_length = config.n_ctx
         self.prompts = self.sharing.modules("prompts", lambda: MaPLePrompt(
             self.depth, config.n_ctx, self.text_width, self.vision_width, config.init_std, self.text_depth,
             self.vision_depth))

@@ -15,7 +15,7 @@ from ...backbones.towers import clip_towers
 from .base import PromptMethod, check_positive, tower_depths
 
 # %% auto 0
-__all__ = ['MMAP_PARTS', 'GROUPINGS', 'kron', 'MmAPConfig', 'MmAPPrompt', 'mmap_parameter_count', 'MmAP']
+__all__ = ['MMAP_PARTS', 'GROUPINGS', 'PARTITIONS', 'kron', 'MmAPConfig', 'MmAPPrompt', 'mmap_parameter_count', 'MmAP']
 
 # %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 def kron(M: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
@@ -27,6 +27,7 @@ def kron(M: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
 # %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 MMAP_PARTS = ("group-shared", "task-specific")
 GROUPINGS = ("gradient", "random", "one-group", None)
+PARTITIONS = ("eq8", "n_groups")
 
 @dataclass
 class MmAPConfig(MethodConfig):
@@ -41,9 +42,13 @@ class MmAPConfig(MethodConfig):
     grouping: str | None = "gradient" # how groups are made: gradient | random | one-group | None
     # the partition (lists of task names or indices), e.g. from grouping.best_partition
     groups: list | None = None
-    # groups for grouping="random", the placeholder count for "gradient" without groups, and the group count the
-    # experiments' gradient grouping partitions into
+    # groups for grouping="random", the placeholder count for "gradient" without groups (parameter counts), and
+    # the group count of partition="n_groups"
     n_groups: int = 3
+    # gradient grouping's partition: "eq8" (the paper's: the most total within-group affinity, any number of
+    # groups) | "n_groups" (the best partition into exactly n_groups groups)
+    partition: str = "eq8"
+    affinity: str = "dot"             # eq. 8's dot products of task gradients | "cosine" (normalised gradients)
     seed: int = 0                     # seed of the random grouping
     init_std: float = 0.02
 
@@ -58,6 +63,10 @@ class MmAPConfig(MethodConfig):
             raise MtclipError(f"parts={self.parts!r}: use a non-empty subset of {MMAP_PARTS}")
         if self.grouping not in GROUPINGS:
             raise MtclipError(f"grouping={self.grouping!r}: use one of {GROUPINGS}")
+        if self.partition not in PARTITIONS:
+            raise MtclipError(f"partition={self.partition!r}: use one of {PARTITIONS}")
+        if self.affinity not in ("dot", "cosine"):
+            raise MtclipError(f"affinity={self.affinity!r}: use 'dot' (eq. 8) or 'cosine'")
         if "group-shared" in self.parts and self.grouping is None and self.groups is None:
             raise MtclipError("parts include 'group-shared' but grouping=None: pick grouping "
                               "('gradient' with groups=, 'random', 'one-group') or parts=('task-specific',)")
@@ -118,6 +127,7 @@ class MmAP(PromptMethod):
         self.depth, self.text_depth, self.vision_depth = tower_depths(self, config.depth)
         self.groups = self.sharing.groups or []
         self.groups_pending = self.needs_groups(config)
+        self.text_prompt_length = config.b * len(self.parameter_parts(config))   # eq. 9: [group-shared, task-specific]
         unit = lambda: MmAPPrompt(self.depth, config.b, config.m, n, d_l, d_v, config.init_std, self.text_depth,
                                   self.vision_depth)
         self.group_prompts = self.sharing.modules("group_prompt", unit) if "group-shared" in config.parts \
