@@ -6,7 +6,8 @@ Office-Home release and the Hugging Face cache holds a randomly initialised ViT-
 change is listed in `ADJUSTMENTS` and must apply at least once, so a README edit cannot silently escape:
 - experiments on the embedded default get the random `mtclip-test-vit` checkpoint and the quick world (the
   pretrained embedded CLIP takes ~5 minutes to build), 4 shots and 1 epoch;
-- sweeps run one seed instead of three;
+- sweeps run one seed instead of three; validation sweeps (`-p validation N`) keep the first two values of each grid;
+- a grid over the shipped embedded CLIPs (`--grid pretrained=embedded,...`) becomes the random test checkpoint;
 - a run that holds out `-p validation N` images per class gets N + 2 shots (the tiny runs' 4 would leave none);
 - `mtclip train` trains the random `mtclip-test-vit` instead of ViT-B-16 (training ViT-B-16 on a CPU takes minutes;
   loading it from the offline cache by its tag is run as written by the `mtclip run` and Python examples);
@@ -59,9 +60,17 @@ def adjust(line: str, previous: dict, checkpoint: Path) -> str:
         words = shlex.split(line)
     if words[:2] in (["mtclip", "run"], ["mtclip", "sweep"]):
         params = notebook_parameters(words[2])
+        if "-p validation" in line:
+            USED.add("validation grids: two values")
+            line = re.sub(r"--grid (\w+)=([^ ,]+),([^ ,]+)\S*", r"--grid \1=\2,\3", line)
+        grid_pretrained = "--grid pretrained=" in line
+        if grid_pretrained:
+            USED.add("pretrained grid -> test checkpoint")
+            line = re.sub(r"--grid pretrained=\S+", f"--grid pretrained={checkpoint}", line)
         if "arch" in params and "-p arch" not in line:
             USED.add("embedded -> test checkpoint")
-            line += f" -p arch mtclip-test-vit -p pretrained {checkpoint} -p quick true"
+            line += " -p arch mtclip-test-vit" + ("" if grid_pretrained else f" -p pretrained {checkpoint}")
+            line += " -p quick true"
             held_out = re.search(r"-p validation (\d+)", line)
             if held_out: USED.add("validation: shots above it")
             if "shots=" not in line: line += f" -p shots {int(held_out.group(1)) + 2 if held_out else 4}"
@@ -142,7 +151,7 @@ def test_every_bash_block_runs_as_written(home, test_checkpoint):
             check_outputs(line, home)
             ran.append(line)
     assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint",
-            "validation: shots above it"} <= USED, USED
+            "validation: shots above it", "validation grids: two values", "pretrained grid -> test checkpoint"} <= USED, USED
     assert any(l.startswith("mtclip train mmap") for l in ran) and any("mmap_tables" in l for l in ran), ran
 
 

@@ -26,6 +26,8 @@ open_clip.add_model_config(MODEL_CONFIG_DIR)
 ARCH_EXTRAS = {  # what open_clip's config schema cannot say about mtclip's own architectures
     "mtclip-tiny-vit": dict(conv_stem=(32, 64), tokenizer="mtclip.data.world:VOCABULARY"),
     "mtclip-test-vit": dict(conv_stem=None, tokenizer="mtclip.data.world:VOCABULARY"),
+    # text width 48, image width 32 (d_l != d_v, as ViT-B/16's 512 and 768): the shapes of the cross-modal methods
+    "mtclip-test-vit-uneven": dict(conv_stem=None, tokenizer="mtclip.data.world:VOCABULARY"),
 }
 
 # %% ../../nbs/01_backbones.clip.ipynb
