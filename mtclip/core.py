@@ -54,7 +54,9 @@ def atomic_write(path: str | os.PathLike, write) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))   # permissions from the umask
+        mode = os.stat(tmp).st_mode & 0o777
         write(str(tmp))
+        os.chmod(tmp, mode)        # a writer that replaces the file (safetensors' save_file: 0600) keeps them
         with open(tmp, "rb") as f: os.fsync(f.fileno())
         os.replace(tmp, path)
     except Exception as e:
