@@ -743,7 +743,7 @@ def best_settings(rows: pd.DataFrame, metric: str, by=("method",), maximize: boo
     and pretrained models); rows must come from validation runs."""
     by = list(by)
     if metric not in rows: raise MtclipError(f"metric {metric!r}: the runs have no such column; "
-                                             f"they have {[c for c in _metric_columns(rows)]}")
+                                             f"they have {_metric_columns(rows)}")
     if "evaluated_on" not in rows or (rows["evaluated_on"] != "validation").any():
         raise MtclipError("settings are chosen on validation runs only, never on the test set: run the grid with "
                           "-p validation N (N images per class held out of the training shots)")

@@ -65,8 +65,9 @@ class MmAPConfig(MethodConfig):
             raise MtclipError(f"grouping={self.grouping!r}: use one of {GROUPINGS}")
         if self.partition not in PARTITIONS:
             raise MtclipError(f"partition={self.partition!r}: use one of {PARTITIONS}")
-        if self.affinity not in ("dot", "cosine"):
-            raise MtclipError(f"affinity={self.affinity!r}: use 'dot' (eq. 8) or 'cosine'")
+        from mtclip.methods.grouping import AFFINITIES
+        if self.affinity not in AFFINITIES:
+            raise MtclipError(f"affinity={self.affinity!r}: use one of {AFFINITIES} (dot: eq. 8)")
         if "group-shared" in self.parts and self.grouping is None and self.groups is None:
             raise MtclipError("parts include 'group-shared' but grouping=None: pick grouping "
                               "('gradient' with groups=, 'random', 'one-group') or parts=('task-specific',)")
