@@ -58,7 +58,8 @@ def cmd_collect(args):
 
 def cmd_params(args):
     from mtclip.methods.base import method_parameters
-    counts = method_parameters(args.arch, args.method, args.tasks)
+    counts = method_parameters(args.arch, args.method, args.tasks, preset=args.preset,
+                               **{k: _value(v) for k, v in args.s or []})
     if args.json: print(json.dumps(counts))
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
                 f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) "
@@ -93,7 +94,7 @@ def cmd_train(args):
     table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch,
                       pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
                       seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
-                      quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every,
+                      quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every, preset=args.preset,
                       **{k: getattr(args, k) for k, _ in TRAIN_FLAGS if getattr(args, k) is not None})
     print(table.to_string(index=False))
     print(f"results, trained parameters and checkpoint in {args.out}")
@@ -150,12 +151,16 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0); t.add_argument("--quick", action="store_true")
     t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a method setting, e.g. -s bottleneck 8")
+    t.add_argument("--preset", help="size the method with a preset (small: for the tiny embedded CLIP) before -s")
     for name, kind in TRAIN_FLAGS:
         t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind)
     t.set_defaults(func=cmd_train)
     q = sub.add_parser("params", help="trainable/total parameter counts of a method on an architecture")
     q.add_argument("--arch", required=True); q.add_argument("--method", required=True)
     q.add_argument("--tasks", type=int, default=1); q.add_argument("--json", action="store_true")
+    q.add_argument("--preset", help="size the method with a preset (e.g. small) before the -s settings")
+    q.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a method setting, e.g. -s sharing multiple")
     q.set_defaults(func=cmd_params)
     m = sub.add_parser("methods", help="every registered method: what trains, sharing, presets, default lr")
     m.add_argument("--arch", help="also count trainable parameters on this architecture (random init, no download)")

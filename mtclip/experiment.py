@@ -145,18 +145,18 @@ def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, x: str = 
 # %% ../nbs/09_experiment.ipynb
 def gradient_groups_for(method: str, backbone: Backbone, tasks: list, settings: dict, batch_size: int, lr: float,
                         template: str, seed: int, snapshots: int = 8, progress: bool = True):
-    """`settings` with MmAP's groups found by gradient grouping (eq. 8) when the method needs them, and the affinity
-    (None when no grouping is needed: the method's `needs_groups(config)` says). The global shared MmAP trains for
-    `snapshots` steps with the run's batch size and lr."""
+    """`settings` with the task groups found by gradient grouping (eq. 8) when the method needs them, and the
+    affinity (None when no grouping is needed: the method's `needs_groups(config)` says). The method's global
+    shared copy (MmAP's P_glb, one adapter / LoRA for all tasks) trains for `snapshots` steps with the run's batch
+    size and lr."""
     from mtclip.methods.base import METHODS, method_config
     config = method_config(method, **settings)
     if not METHODS[method].needs_groups(config): return dict(settings), None
     from mtclip.methods.grouping import gradient_groups
-    unit = {k: v for k, v in settings.items() if k in METHODS[method].UNIT_SETTINGS}
-    n_groups = min(config.n_groups, len(tasks)) if config.partition == "n_groups" else None
     affinity, groups = gradient_groups(backbone, tasks, snapshots=snapshots, batch_size=batch_size, lr=lr,
-                                       template=template, seed=seed, n_groups=n_groups, affinity=config.affinity,
-                                       progress=progress, **unit)
+                                       template=template, seed=seed, n_groups=config.target_groups(len(tasks)),
+                                       affinity=config.affinity, progress=progress, method=method,
+                                       **METHODS[method].global_shared_settings(settings))
     return {**settings, "groups": groups}, affinity
 
 def _shots_or_fraction(shots, fraction) -> tuple[int | None, float | None]:
@@ -170,12 +170,12 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
               arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
               shots: int | None = None, fraction: float | None = None, seed: int = 0, settings: dict | None = None,
               skip_bad: bool = False, quick: bool = False, progress: bool = True, snapshots: int = 8,
-              **train_settings) -> pd.DataFrame:
+              preset: str | None = None, **train_settings) -> pd.DataFrame:
     """Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test
-    metrics. `out` is locked while the run writes into it; MmAP's gradient groups are computed first (`snapshots`
-    steps)."""
+    metrics. `out` is locked while the run writes into it; task groups a method needs are found first by eq. 8
+    (`snapshots` steps). `preset` (e.g. "small") sizes the method for the backbone; `settings` override it."""
     from mtclip.core import seed_everything, atomic_write, folder_lock
-    from mtclip.methods.base import METHODS, method_config, build_method
+    from mtclip.methods.base import METHODS, PRESETS, method_config, build_method
     from mtclip.tasks.core import Task, templates as template_set
     from mtclip.train.config import TrainConfig
     from mtclip.train.loop import train
@@ -186,6 +186,8 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
     out, settings = Path(out), dict(settings or {})
     config = TrainConfig(seed=seed, checkpoint_dir=str(out), progress=progress, **train_settings)
     method_config(method, **settings)
+    if preset is not None and preset not in PRESETS:
+        raise MtclipError(f"preset={preset!r}: use one of {', '.join(PRESETS)}")
     if not METHODS[method].trains:
         raise MtclipError(f"method {method!r} trains nothing: "
                           "score it with `mtclip run zero_shot` (or train another method)")
@@ -201,6 +203,7 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
         tasks = [Task(d or records.name, "classification", tr, te, classnames=records.prompt_names, domain=d)
                  for d, (tr, te) in split.items()]
         backbone = load_backbone(arch, pretrained, cache_dir, quick=quick)
+        if preset is not None: settings = {**METHODS[method].preset(preset, backbone), **settings}
         settings, _ = gradient_groups_for(method, backbone, tasks, settings, config.batch_size, config.lr,
                                           template_set(config.templates)[0], seed, snapshots, progress)
         seed_everything(seed)                    # the method's initialisation draws from the global RNG

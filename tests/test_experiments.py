@@ -69,3 +69,18 @@ def test_demo_quick_leaves_its_files(tmp_path):
     for name in ("results.csv", "summary.md", "demo_classification_accuracy.png"):
         assert (out / name).is_file(), name
     assert list(out.glob("zero_shot/*/zero_shot.ipynb"))
+
+
+def test_lora_benchmark_runs_every_variant(tmp_path):
+    "mtclip's LoRA, peft's and the bare model, each timed in its own process; the ratios are written."
+    out = tmp_path / "bench"
+    mtclip("run", "lora_benchmark", "--out", out, "-p", "arch", "mtclip-test-vit", "-p", "r", "2", "-p", "batch_size",
+           "2", "-p", "steps", "1", "-p", "warmup", "1", "-p", "infer_steps", "1")
+    table = pd.read_csv(out / "lora_benchmark.csv").set_index("variant")
+    assert list(table.index) == ["bare", "mtclip", "peft"] and (table.images_per_s > 0).all()
+    # 2 vision blocks, r = 2; mtclip: q, k, v, out (r (32 + 32) each), c_fc (r (32 + 64)), c_proj (r (64 + 32));
+    # peft: one pair on the packed in_proj (r (32 + 96)), out_proj, c_fc, c_proj
+    assert table.loc["mtclip", "lora_parameters"] == 2 * 2 * (4 * 64 + 2 * 96)
+    assert table.loc["peft", "lora_parameters"] == 2 * 2 * (128 + 64 + 2 * 96)
+    assert table.loc["bare", "lora_parameters"] == 0
+    assert "training throughput mtclip / peft" in (out / "lora_benchmark.md").read_text()

@@ -7,6 +7,7 @@ import torch
 
 from mtclip.backbones.clip import count_parameters, load_clip
 from mtclip.methods import METHODS, build_method
+from mtclip.methods.base import TaskGroupsConfig
 
 TASKS = ["Photo", "Sketch.v2", "Neon"]          # a dotted name: keys must still be safe module names
 GROUPS = [["Photo", "Neon"], ["Sketch.v2"]]
@@ -14,6 +15,11 @@ SCHEMES = {name: ["multi-task", "single-task", "shared", "task"] for name, cls i
 SCHEMES["mt-adapter"] += [{"image": "shared", "text": "task"}, {"image": "task", "text": "shared"}]   # Half-shared
 SCHEMES["mmap"] = SCHEMES["joint-prompts"] = SCHEMES["mlp-prompts"] = ["multi-task", "single-task"]
 EXTRA = {name: dict(groups=GROUPS, b=2, m=2, n=8) for name in ("mmap", "joint-prompts", "mlp-prompts")}
+for name, cls in METHODS.items():          # the group scheme wherever a method takes it (groups given here)
+    if cls.trains and issubclass(cls.config_class, TaskGroupsConfig) and name not in EXTRA:
+        SCHEMES[name] += ["group", *cls.sharing_forms]          # and its named forms (VL-Adapter's Multiple, ...)
+        EXTRA[name] = dict(groups=GROUPS)
+EXTRA["prompt-tuning"].update(n_tokens=4, hidden=8)           # the text context of mtclip-test-vit is 32
 
 
 def expected_same(scheme: str, a: str, b: str) -> bool:

@@ -23,7 +23,7 @@ def test_train_every_method(method, tmp_path, data, test_checkpoint, capsys):
     out = tmp_path / method
     done = Done(["train", method, "--out", out, "--dataset", "folder", "--root", data, "--arch", "mtclip-test-vit",
                  "--pretrained", test_checkpoint, "--shots", "2", "--epochs", "1", "--batch-size", "4",
-                 "--templates", "photo"], capsys)
+                 "--templates", "photo", "--preset", "small"], capsys)
     if not METHODS[method].trains:
         one_error_line(done, f"method {method!r} trains nothing", "mtclip run")
         assert not out.exists() or not any(out.iterdir())

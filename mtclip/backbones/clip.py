@@ -145,7 +145,9 @@ class Backbone:
     pretrained: str | None
 
     @property
-    def embed_dim(self) -> int: return self.model.text_projection.shape[1]
+    def embed_dim(self) -> int:
+        "The joint embedding width (read from the image tower, so a method serving CLIP's projections can be built)."
+        return getattr(self.model.visual, "output_dim", None) or self.model.text_projection.shape[1]
 
 def freeze(model: nn.Module) -> nn.Module:
     "Freeze every parameter and switch to eval mode."

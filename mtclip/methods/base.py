@@ -10,11 +10,12 @@ import torch
 from torch import nn
 from ..core import MtclipError
 from ..backbones.clip import Backbone, count_parameters
-from .sharing import Sharing, resolve_scheme
+from .sharing import Sharing, resolve_scheme, FORMS, ALIASES
 
 # %% auto 0
-__all__ = ['PRESETS', 'METHODS', 'MethodConfig', 'Method', 'register_method', 'method_config', 'build_method', 'ZeroShot',
-           'FullFineTune', 'method_parameters', 'methods_table']
+__all__ = ['PRESETS', 'PARTITIONS', 'AFFINITIES', 'METHODS', 'MethodConfig', 'TaskGroupsConfig', 'placeholder_groups', 'Method',
+           'register_method', 'method_config', 'build_method', 'ZeroShot', 'FullFineTune', 'method_parameters',
+           'methods_table']
 
 # %% ../../nbs/07_methods.base.ipynb
 PRESETS = {"paper": "each method's defaults: the papers' sizes on ViT-B/16",
@@ -29,7 +30,41 @@ class MethodConfig:
 
     def __post_init__(self):
         schemes = self.sharing.items() if isinstance(self.sharing, dict) else [("", self.sharing)]
-        for part, scheme in schemes: resolve_scheme(scheme, part)
+        for part, scheme in schemes: resolve_scheme(scheme, part, forms=not part)
+
+PARTITIONS = ("eq8", "n_groups")
+AFFINITIES = ("dot", "cosine")
+
+@dataclass
+class TaskGroupsConfig(MethodConfig):
+    """Settings of a method whose parts can be shared per task group: the groups, given or (sharing "group" without
+    them) found by MmAP's eq. 8 on the method's own global shared copy before the method is built."""
+    groups: list | None = None   # the partition (lists of task names or indices), e.g. from grouping.best_partition
+    # the group count of partition="n_groups" (and of the placeholder groups a count uses before eq. 8 has run)
+    n_groups: int = 3
+    # "eq8" (the paper's: the most total within-group affinity, any number of groups) | "n_groups" (the best
+    # partition into exactly n_groups groups)
+    partition: str = "eq8"
+    affinity: str = "dot"        # eq. 8's dot products of task gradients | "cosine" (normalised gradients)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.partition not in PARTITIONS:
+            raise MtclipError(f"partition={self.partition!r}: use one of {PARTITIONS}")
+        if self.affinity not in AFFINITIES:
+            raise MtclipError(f"affinity={self.affinity!r}: use one of {AFFINITIES} (dot: eq. 8)")
+        if not isinstance(self.n_groups, int) or self.n_groups < 1:
+            raise MtclipError(f"n_groups={self.n_groups!r}: use a positive integer")
+
+    def target_groups(self, n_tasks: int) -> int | None:
+        "How many groups eq. 8's partition must have: n_groups (at most one per task), or None (any number)."
+        return min(self.n_groups, n_tasks) if self.partition == "n_groups" else None
+
+def placeholder_groups(tasks: list[str], n_groups: int) -> list[list[str]]:
+    "`tasks` cut into min(n_groups, len(tasks)) consecutive groups: the shape of a grouping not yet found (counts)."
+    k = min(n_groups, len(tasks))
+    bounds = [round(i * len(tasks) / k) for i in range(k + 1)]
+    return [list(tasks[bounds[i]:bounds[i + 1]]) for i in range(k)]
 
 class Method(nn.Module):
     "A way of adapting a frozen CLIP to a list of tasks. Subclasses add parameters and override the encoders."
@@ -41,7 +76,9 @@ class Method(nn.Module):
     default_lr = 1e-2          # the learning rate experiments train it with unless told otherwise
     default_sampling = "round-robin"   # the trainer's steps unless told: one task's batch each (see train.loop)
     presets: dict = {}         # preset name -> settings, or a function of the backbone giving them (see PRESETS)
-    UNIT_SETTINGS: tuple = ()  # the settings that shape one unit of it (gradient grouping trains a global shared one)
+    # named forms (sharing.FORMS such as half-shared, or an alias given its own meaning) -> {part: scheme}; parts
+    # left out: the alias's scheme (single: shared), else task
+    sharing_forms: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -51,7 +88,9 @@ class Method(nn.Module):
         super().__init__()
         self.backbone, self.tasks, self.config = backbone, list(tasks), config
         self.clip = backbone.model            # registered as a submodule so counts and devices include it
-        self.sharing = Sharing(self.tasks, self.part_schemes(config), self.task_groups(config))
+        self.groups_pending = self.needs_groups(config)     # groups to be found by eq. 8: counts only until then
+        self.sharing = Sharing(self.tasks, self.part_schemes(config), self.task_groups(config),
+                               pending=self.groups_pending)
 
     def parameter_parts(self, config) -> tuple[str, ...]:
         "The parts this method has with `config` (the class's `parts` unless a setting leaves some out)."
@@ -60,6 +99,12 @@ class Method(nn.Module):
     def part_schemes(self, config) -> dict[str, str]:
         "Each part's sharing scheme: `config.sharing` for every part, or the mapping it gives (one scheme per part)."
         parts = self.parameter_parts(config)
+        if isinstance(config.sharing, str) and (config.sharing in FORMS or config.sharing in self.sharing_forms):
+            if config.sharing not in self.sharing_forms:
+                raise MtclipError(f"sharing={config.sharing!r}: {self.name} has no such form (its parts {list(parts)} "
+                                  "take one scheme each: give a mapping part -> scheme)")
+            default = ALIASES.get(config.sharing, "task")        # single: shared, multiple / half-shared: task
+            return {p: self.sharing_forms[config.sharing].get(p, default) for p in parts}
         if not isinstance(config.sharing, dict): return {p: config.sharing for p in parts}
         if set(config.sharing) != set(parts):
             raise MtclipError(f"sharing={config.sharing}: {self.name} needs a scheme for each "
@@ -75,15 +120,25 @@ class Method(nn.Module):
 
     @classmethod
     def needs_groups(cls, config) -> bool:
-        "Whether `config` asks for task groups that must be found first (MmAP's gradient grouping) and are not given."
-        return False
+        "Whether `config` shares parts per task group whose groups are not given, so eq. 8 must find them first."
+        schemes = config.sharing.values() if isinstance(config.sharing, dict) else [config.sharing]
+        return isinstance(config, TaskGroupsConfig) and config.groups is None and "group" in schemes
+
+    @classmethod
+    def global_shared_settings(cls, settings: dict) -> dict:
+        """The settings of the one copy shared by every task whose task gradients eq. 8 compares (gradient
+        grouping trains it briefly): the run's, with every part shared."""
+        grouping = {f.name for f in fields(TaskGroupsConfig)}
+        return {**{k: v for k, v in settings.items() if k not in grouping}, "sharing": "shared"}
 
     def detach_from_backbone(self):
         "Take whatever the method attached inside the backbone's towers off it (hooks, wrappers), so it serves others."
 
     def task_groups(self, config) -> list[list[str]] | None:
-        "The task groups for parts shared per group (None: the method has none)."
-        return None
+        "The task groups of the parts shared per group: given, or placeholders until eq. 8 finds them (None: none)."
+        if not isinstance(config, TaskGroupsConfig): return None
+        if config.groups is not None: return config.groups
+        return placeholder_groups(self.tasks, config.n_groups) if self.needs_groups(config) else None
 
     def class_templates(self, templates: tuple[str, ...]) -> tuple[str, ...]:
         """The class texts this method's text encoder reads, given the run's templates: the templates themselves
@@ -95,11 +150,12 @@ class Method(nn.Module):
         return self.backbone.tokenizer(texts)
 
     def encode_image(self, images: torch.Tensor, task: str) -> torch.Tensor:
-        "Image features for `task` (unnormalised): the encoder, then whatever the method adds after it."
-        return self.adapt_image(self.clip.encode_image(images), task)
+        """Image features for `task` (unnormalised): the encoder, then whatever the method adds after it; inside
+        `task`'s serving block, so what the method attached in the towers reads `task`'s copies."""
+        with self.sharing.serving(task): return self.adapt_image(self.clip.encode_image(images), task)
 
     def encode_text(self, tokens: torch.Tensor, task: str) -> torch.Tensor:
-        return self.adapt_text(self.clip.encode_text(tokens), task)
+        with self.sharing.serving(task): return self.adapt_text(self.clip.encode_text(tokens), task)
 
     def adapt_image(self, features: torch.Tensor, task: str) -> torch.Tensor:
         "What the method does to the frozen encoder's image features (post-encoder methods override this)."
@@ -153,6 +209,7 @@ class ZeroShot(Method):
 @register_method("full")
 class FullFineTune(Method):
     "Every CLIP weight trains: CLIP itself when shared, else one full copy of CLIP per task (or group)."
+    config_class = TaskGroupsConfig
     parts = ("clip",)
     changes_encoders = True
     default_lr = 1e-4          # every CLIP weight trains: a usual fine-tuning step, not a prompt's (not tuned here)
@@ -171,12 +228,15 @@ class FullFineTune(Method):
         return self.adapt_text(self.sharing.select("clip", task).encode_text(tokens), task)
 
 # %% ../../nbs/07_methods.base.ipynb
-def method_parameters(arch: str, method: str, tasks: int = 1, **settings) -> dict:
-    "Trainable and total parameter counts of `method` with `tasks` tasks on a randomly initialised `arch`."
+def method_parameters(arch: str, method: str, tasks: int = 1, preset: str | None = None, **settings) -> dict:
+    """Trainable and total parameter counts of `method` with `tasks` tasks on a randomly initialised `arch` (sized by
+    `preset` if given; `settings` override it)."""
     from mtclip.backbones.clip import load_clip
     if tasks < 1: raise MtclipError(f"tasks={tasks}: need at least 1")
     method_config(method, **settings)        # a bad method name or setting fails before building the backbone
-    built = build_method(method, load_clip(arch, device="cpu"), [f"task{i}" for i in range(tasks)], **settings)
+    backbone = load_clip(arch, device="cpu")
+    if preset is not None: settings = {**METHODS[method].preset(preset, backbone), **settings}
+    built = build_method(method, backbone, [f"task{i}" for i in range(tasks)], **settings)
     return _counts(built, arch, tasks)
 
 def _counts(built: Method, arch: str, tasks: int) -> dict:
@@ -193,7 +253,9 @@ def methods_table(arch: str | None = None, tasks: int = 4):
     for name in sorted(METHODS):
         cls = METHODS[name]
         backbone = load_clip(arch or "mtclip-test-vit", device="cpu")      # a fresh one: methods change theirs
-        built = build_method(name, backbone, [f"task{i}" for i in range(tasks)])
+        # without an arch only the sharing is shown: the small sizes fit the tiny CLIP's text context
+        built = build_method(name, backbone, [f"task{i}" for i in range(tasks)],
+                             **({} if arch else cls.preset("small", backbone)))
         row = {"method": name, "trains": (cls.__doc__ or "").strip().splitlines()[0] if cls.trains else "nothing",
                "sharing": ", ".join(f"{part}: {scheme}" for part, scheme in built.sharing.schemes.items()) or "-",
                "presets": ", ".join(cls.presets) or "-", "default lr": f"{cls.default_lr:g}" if cls.trains else "-"}

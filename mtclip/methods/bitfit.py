@@ -5,46 +5,24 @@
 # %% ../../nbs/14e_methods.bitfit.ipynb 2
 from __future__ import annotations
 from dataclasses import dataclass
-import torch
-from torch import nn
-from ..core import MtclipError
-from .base import MethodConfig, register_method
-from .base import Method
+from .base import register_method
+from .tuned import TunedCLIPConfig, TunesCLIP
 
 # %% auto 0
 __all__ = ['BitFitConfig', 'BitFit']
 
 # %% ../../nbs/14e_methods.bitfit.ipynb
-class _Tower(nn.Module):
-    "`clip.encode_image` / `clip.encode_text` as a module's forward, for functional_call."
-    def __init__(self, clip, fn):
-        super().__init__()
-        self.clip, self.fn = clip, fn
-    def forward(self, x): return getattr(self.clip, self.fn)(x)
-
 @dataclass
-class BitFitConfig(MethodConfig):
+class BitFitConfig(TunedCLIPConfig):
     "BitFit: all bias terms of CLIP (171,008 on ViT-B/16 = the paper's 0.17 M; LayerNorm biases included)."
 
 @register_method("bitfit")
-class BitFit(Method):
+class BitFit(TunesCLIP):
     "Train every bias term of CLIP: one copy for all tasks (multi-task) or one per task (single-task)."
     config_class = BitFitConfig
-    parts = ("biases",)
+    tuned = ("biases",)
     changes_encoders = True
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.bias_names = [n for n, _ in self.clip.named_parameters() if n.endswith("bias")]
-        if not self.bias_names: raise MtclipError(f"bitfit: {backbone.arch} has no bias terms")
-        params = dict(self.clip.named_parameters())
-        self.biases = self.sharing.modules("biases", lambda: nn.ParameterDict(
-            {n.replace(".", "__"): nn.Parameter(params[n].detach().clone()) for n in self.bias_names}))
-
-    def _run(self, fn, x, task):
-        biases = self.sharing.select("biases", task)
-        values = {f"clip.{n}": biases[n.replace(".", "__")] for n in self.bias_names}
-        return torch.func.functional_call(_Tower(self.clip, fn), values, (x,))
-
-    def encode_image(self, images, task): return self.adapt_image(self._run("encode_image", images, task), task)
-    def encode_text(self, tokens, task): return self.adapt_text(self._run("encode_text", tokens, task), task)
+        self.attach_tuned()

@@ -13,11 +13,11 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from ..core import MtclipError
 from ..data.readers import ImageDataset
-from .base import build_method
+from .base import build_method, METHODS, AFFINITIES
 
 # %% auto 0
-__all__ = ['AFFINITIES', 'random_partition', 'set_partitions', 'partition_score', 'best_partition', 'classification_loss',
-           'task_gradients', 'task_affinity', 'task_batches', 'gradient_groups', 'describe_grouping', 'plot_affinity']
+__all__ = ['random_partition', 'set_partitions', 'partition_score', 'best_partition', 'classification_loss', 'task_gradients',
+           'task_affinity', 'task_batches', 'gradient_groups', 'describe_grouping', 'plot_affinity']
 
 # %% ../../nbs/15_methods.grouping.ipynb
 def random_partition(tasks: list[str], n_groups: int, seed: int = 0) -> list[list[str]]:
@@ -161,14 +161,12 @@ def task_batches(method, task, batch_size: int, template: str, generator: torch.
             yield (torch.stack([x for x, _ in items]).to(device),
                    torch.tensor([task.train[i].label for i in idx.tolist()], device=device), tokens.to(device))
 
-AFFINITIES = ("dot", "cosine")
-
 def gradient_groups(backbone, tasks: list, snapshots: int = 10, batch_size: int = 32, lr: float = 3e-3,
                     template: str = "a photo of a {}.", seed: int = 0, n_groups: int | None = None,
-                    affinity: str = "dot", progress: bool = True, **mmap_settings):
-    """Affinity (eq. 8's dot products, or their cosine, averaged over `snapshots` steps of a global shared MmAP) and
-    the best partition of `tasks` (Task objects): over any number of groups (`n_groups=None`, the paper's) or into
-    `n_groups`."""
+                    affinity: str = "dot", progress: bool = True, method: str = "mmap", **settings):
+    """Affinity (eq. 8's dot products, or their cosine, averaged over `snapshots` steps of `method`'s global shared
+    copy: MmAP's P_glb, or one adapter / LoRA / ... for all tasks, with `settings`) and the best partition of `tasks`
+    (Task objects): over any number of groups (`n_groups=None`, the paper's) or into `n_groups`."""
     if affinity not in AFFINITIES: raise MtclipError(f"affinity={affinity!r}: use one of {AFFINITIES}")
     if any(t.kind != "classification" for t in tasks):
         raise MtclipError("gradient_groups: the affinity is computed on classification tasks; "
@@ -176,14 +174,13 @@ def gradient_groups(backbone, tasks: list, snapshots: int = 10, batch_size: int 
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     names = [t.name for t in tasks]
-    settings = {k: v for k, v in mmap_settings.items()
-                if k not in ("parts", "grouping", "groups", "n_groups", "sharing")}
-    glb = build_method("mmap", backbone, names, grouping="one-group", parts=("group-shared",), **settings)
+    if method not in METHODS: build_method(method, backbone, names)          # the registry's one-line error
+    glb = build_method(method, backbone, names, **METHODS[method].global_shared_settings(settings))
     opt = torch.optim.AdamW(glb.trainable_parameters().values(), lr=lr)
     streams = {t.name: task_batches(glb, t, batch_size, template, g) for t in tasks}
     A = task_affinity(glb, names, streams, snapshots=snapshots, optimizer=opt, normalize=affinity == "cosine",
                       progress=progress)
-    glb.detach_from_backbone()                                    # the global MmAP is done: unhook it
+    glb.detach_from_backbone()                                    # the global copy is done: unhook it
     return A, best_partition(A, n_groups=n_groups)
 
 def describe_grouping(affinity: pd.DataFrame, groups: list[list[str]], n_groups: int | None, kind: str = "dot") -> str:

@@ -11,7 +11,8 @@ from ..core import MtclipError
 from ..backbones.towers import Tower
 
 # %% auto 0
-__all__ = ['Attachment', 'hook_block_input', 'hook_block_output', 'hook_token_entry', 'wrap_linear', 'reparametrize_weight']
+__all__ = ['Attachment', 'hook_block_input', 'hook_block_output', 'hook_token_entry', 'wrap_linear', 'wrap_point',
+           'hook_point_output', 'reparametrize_weight', 'serve_parameter']
 
 # %% ../../nbs/07b_methods.inject.ipynb
 class Attachment:
@@ -57,21 +58,42 @@ def _parent(tower: Tower, k: int, point: str) -> tuple[nn.Module, str]:
 def wrap_linear(tower: Tower, k: int, point: str, make: Callable[[nn.Linear], nn.Module]) -> Attachment:
     """Replace the Linear at `point` of block `k` by `make(linear)` (a module that calls the original as it likes);
     refused where the block reads the weights instead of calling the module."""
+    return wrap_point(tower, k, point, make, nn.Linear)
+
+def wrap_point(tower: Tower, k: int, point: str, make: Callable[[nn.Module], nn.Module],
+               kind: type = nn.Module) -> Attachment:
+    """Replace the module at `point` of block `k` (a `kind`) by `make(module)`, e.g. `nn.MultiheadAttention` by an
+    attention computed from its own weights plus LoRA's updates; refused where the block does not call it."""
     base = tower.point(k, point)
-    if not isinstance(base, nn.Linear):
-        raise MtclipError(f"{tower.name} block {k} {point}: a {type(base).__name__} is there, not a Linear "
+    if not isinstance(base, kind) or getattr(base, "_mtclip_wrapper", False):
+        raise MtclipError(f"{tower.name} block {k} {point}: a {type(base).__name__} is there, not a {kind.__name__} "
                           "(already wrapped?)")
     if not tower.called(point):
         raise MtclipError(f"{tower.name} {point}: the block reads its weights instead of calling it, so a wrapper "
                           "would never run; use reparametrize_weight (a change of the weight) or hook the block")
     parent, attr = _parent(tower, k, point)
     wrapper = make(base)
+    wrapper._mtclip_wrapper = True
     setattr(parent, attr, wrapper)
     def undo():
         if getattr(parent, attr) is not wrapper:
             raise MtclipError(f"{tower.name} block {k} {point} was replaced again")
         setattr(parent, attr, base)
     return Attachment(f"{tower.name} block {k} {point}", undo)
+
+def hook_point_output(tower: Tower, k: int, point: str, hook: Callable) -> Attachment:
+    """`hook(y)` gets the output `y` of the module at `point` of block `k` and may return a new one (None: unchanged);
+    a module returning `(output, extras)` (`nn.MultiheadAttention`) has `hook` applied to its output only."""
+    if not tower.called(point):
+        raise MtclipError(f"{tower.name} {point}: the block reads its weights instead of calling it, so a hook on "
+                          "its output would never run; hook the enclosing module")
+    def after(module, args, output):
+        if isinstance(output, tuple):
+            y = hook(output[0])
+            return None if y is None else (y, *output[1:])
+        return hook(output)
+    handle = tower.point(k, point).register_forward_hook(after)
+    return Attachment(f"{tower.name} block {k} {point} output", handle.remove)
 
 def reparametrize_weight(tower: Tower, k: int, point: str, change: nn.Module) -> Attachment:
     "The weight of the Linear at `point` of block `k` becomes `change(weight)` for whoever reads it (called or not)."
@@ -82,3 +104,23 @@ def reparametrize_weight(tower: Tower, k: int, point: str, change: nn.Module) ->
     parametrize.register_parametrization(linear, "weight", change, unsafe=True)
     return Attachment(f"{tower.name} block {k} {point} weight",
                       lambda: parametrize.remove_parametrizations(linear, "weight", leave_parametrized=False))
+
+class _Served(nn.Module):
+    "A parametrization whose value is `value()` (the copy serving the batch), whatever the original holds."
+    def __init__(self, value: Callable, shape): super().__init__(); self.value, self.shape = value, shape
+    def forward(self, original):
+        v = self.value()
+        if v.shape != self.shape: raise MtclipError(f"a served parameter of shape {tuple(v.shape)} replaces one of "
+                                                    f"shape {tuple(self.shape)}")
+        return v
+
+def serve_parameter(module: nn.Module, name: str, value: Callable, where: str = "") -> Attachment:
+    """Whoever reads `module.<name>` (a parameter: a bias, a LayerNorm weight, a projection) gets `value()` instead,
+    e.g. the copy serving the batch's task; the original stays as it was, frozen."""
+    if parametrize.is_parametrized(module, name):
+        raise MtclipError(f"{where or type(module).__name__}.{name}: already changed by another attachment")
+    if not isinstance(getattr(module, name, None), nn.Parameter):
+        raise MtclipError(f"{where or type(module).__name__}.{name}: not a parameter of the module")
+    parametrize.register_parametrization(module, name, _Served(value, getattr(module, name).shape), unsafe=True)
+    return Attachment(f"{where or type(module).__name__}.{name}",
+                      lambda: parametrize.remove_parametrizations(module, name, leave_parametrized=False))

@@ -13,19 +13,22 @@ from torch import nn
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['SCHEMES', 'ALIASES', 'resolve_scheme', 'module_keys', 'check_partition', 'Sharing']
+__all__ = ['SCHEMES', 'ALIASES', 'FORMS', 'resolve_scheme', 'module_keys', 'check_partition', 'Sharing']
 
 # %% ../../nbs/07a_methods.sharing.ipynb
 SCHEMES = ("shared", "task", "group")
-ALIASES = {"multi-task": "shared", "single-task": "task"}    # the names of the MmAP paper's two columns
+# the MmAP paper's two columns, and VL-Adapter's Single / Multiple
+ALIASES = {"multi-task": "shared", "single-task": "task", "single": "shared", "multiple": "task"}
+FORMS = ("half-shared",)   # named mixed forms: a method that has one maps it to a scheme per part
 
-def resolve_scheme(scheme: str, part: str = "") -> str:
-    "`scheme` as one of `SCHEMES` (aliases resolved); one line naming the part otherwise."
+def resolve_scheme(scheme: str, part: str = "", forms: bool = False) -> str:
+    "`scheme` as one of `SCHEMES` (aliases resolved; with `forms`, a named form stays); else one line naming the part."
     s = ALIASES.get(scheme, scheme)
-    if s not in SCHEMES:
+    if s not in SCHEMES and not (forms and s in FORMS):
         where = f" for part {part!r}" if part else ""
-        raise MtclipError(f"sharing={scheme!r}{where}: use one of {', '.join(SCHEMES)} "
-                          f"(or {', '.join(ALIASES)}, the same as {', '.join(ALIASES.values())})")
+        raise MtclipError(f"sharing={scheme!r}{where}: use one of {', '.join(SCHEMES)} (or the aliases "
+                          f"{', '.join(f'{a}={b}' for a, b in ALIASES.items())}"
+                          f"{', or a form: ' + ', '.join(FORMS) if forms else ''})")
     return s
 
 def module_keys(names: list[str]) -> dict[str, str]:
@@ -58,12 +61,14 @@ def check_partition(groups, tasks: list[str]) -> list[list[str]]:
 # %% ../../nbs/07a_methods.sharing.ipynb
 class Sharing:
     "For each parameter part, its scheme and copies: which copy (a key of the part's container) serves which task."
-    def __init__(self, tasks: list[str], schemes: dict[str, str], groups: list[list[str]] | None = None):
+    def __init__(self, tasks: list[str], schemes: dict[str, str], groups: list[list[str]] | None = None,
+                 pending: bool = False):
         self.tasks, self.schemes = list(tasks), {part: resolve_scheme(s, part) for part, s in schemes.items()}
         needs_groups = [p for p, s in self.schemes.items() if s == "group"]
         if needs_groups and groups is None:
             raise MtclipError(f"part(s) {', '.join(needs_groups)} are shared per group, but no groups were given")
         self.groups = check_partition(groups, self.tasks) if groups is not None else None
+        self.pending = pending and bool(needs_groups)    # placeholder groups: the copies count, none serves a task
         self.task_keys = module_keys(self.tasks)
         self.containers: dict[str, dict] = {}
         self._active: dict | None = None          # part -> the copy serving the batch's task (`serving`)
@@ -111,6 +116,10 @@ class Sharing:
 
     def select(self, part: str, task: str):
         "The copy of `part` that serves `task`."
+        if self.pending and self._scheme(part) == "group":
+            raise MtclipError(f"part {part!r} is shared per task group, but the groups are placeholders: find them "
+                              "with eq. 8 (mtclip.experiment.gradient_groups_for, or mtclip.methods.grouping."
+                              "gradient_groups(..., method=...)) and build with groups=...")
         return self.containers[part][self.slot(part, task)]
 
     def __repr__(self):

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from ...core import MtclipError
-from ..base import MethodConfig, register_method
+from ..base import TaskGroupsConfig, register_method, placeholder_groups
 from ..sharing import resolve_scheme
 from ...backbones.towers import clip_towers
 from .base import PromptMethod, check_positive, tower_depths
 
 # %% auto 0
-__all__ = ['MMAP_PARTS', 'GROUPINGS', 'PARTITIONS', 'kron', 'MmAPConfig', 'MmAPPrompt', 'mmap_parameter_count', 'MmAP']
+__all__ = ['MMAP_PARTS', 'GROUPINGS', 'kron', 'MmAPConfig', 'MmAPPrompt', 'mmap_parameter_count', 'MmAP']
 
 # %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 def kron(M: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
@@ -27,10 +27,9 @@ def kron(M: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
 # %% ../../../nbs/14d_methods.prompts.mmap.ipynb
 MMAP_PARTS = ("group-shared", "task-specific")
 GROUPINGS = ("gradient", "random", "one-group", None)
-PARTITIONS = ("eq8", "n_groups")
 
 @dataclass
-class MmAPConfig(MethodConfig):
+class MmAPConfig(TaskGroupsConfig):
     """MmAP: source prompt P_s (m x n) and scaling matrices M_l (b/m x d_l/n), M_v (b/m x d_v/n) per layer,
     `depth` layers. n=None uses gcd(d_l, d_v) (256 on ViT-B/16). Defaults (b=12, m=6, n=256, depth=12, 3 groups
     + 4 task-specific) give the paper's 0.13 M on ViT-B/16 with 4 tasks."""
@@ -39,16 +38,9 @@ class MmAPConfig(MethodConfig):
     n: int | None = None              # source prompt columns; None: gcd(d_l, d_v)
     depth: int = 12                   # prompted layers in each encoder (capped at each encoder's layer count)
     parts: tuple = MMAP_PARTS         # which MmAPs exist: group-shared, task-specific, or both
-    grouping: str | None = "gradient" # how groups are made: gradient | random | one-group | None
-    # the partition (lists of task names or indices), e.g. from grouping.best_partition
-    groups: list | None = None
-    # groups for grouping="random", the placeholder count for "gradient" without groups (parameter counts), and
-    # the group count of partition="n_groups"
-    n_groups: int = 3
-    # gradient grouping's partition: "eq8" (the paper's: the most total within-group affinity, any number of
-    # groups) | "n_groups" (the best partition into exactly n_groups groups)
-    partition: str = "eq8"
-    affinity: str = "dot"             # eq. 8's dot products of task gradients | "cosine" (normalised gradients)
+    # how groups are made: gradient (eq. 8, or the groups= given) | random (n_groups of them) | one-group | None;
+    # groups, n_groups, partition and affinity: TaskGroupsConfig
+    grouping: str | None = "gradient"
     seed: int = 0                     # seed of the random grouping
     init_std: float = 0.02
 
@@ -63,15 +55,10 @@ class MmAPConfig(MethodConfig):
             raise MtclipError(f"parts={self.parts!r}: use a non-empty subset of {MMAP_PARTS}")
         if self.grouping not in GROUPINGS:
             raise MtclipError(f"grouping={self.grouping!r}: use one of {GROUPINGS}")
-        if self.partition not in PARTITIONS:
-            raise MtclipError(f"partition={self.partition!r}: use one of {PARTITIONS}")
-        from mtclip.methods.grouping import AFFINITIES
-        if self.affinity not in AFFINITIES:
-            raise MtclipError(f"affinity={self.affinity!r}: use one of {AFFINITIES} (dot: eq. 8)")
         if "group-shared" in self.parts and self.grouping is None and self.groups is None:
             raise MtclipError("parts include 'group-shared' but grouping=None: pick grouping "
                               "('gradient' with groups=, 'random', 'one-group') or parts=('task-specific',)")
-        check_positive(b=self.b, m=self.m, depth=self.depth, n_groups=self.n_groups)
+        check_positive(b=self.b, m=self.m, depth=self.depth)
         if self.n is not None: check_positive(n=self.n)
         if self.b % self.m:
             raise MtclipError(f"m={self.m} must divide the prompt length b={self.b} (M is b/m x d/n)")
@@ -108,8 +95,7 @@ class MmAP(PromptMethod):
     # small: 4 prompt tokens per layer (2 group-shared + 2 task-specific), n half the widths' gcd
     presets = {"small": lambda backbone: dict(
         b=2, m=2, n=max(1, math.gcd(*(t.width for t in clip_towers(backbone.model).values())) // 2))}
-    # what shapes one MmAP (the global one of gradient grouping too)
-    UNIT_SETTINGS = ("b", "m", "n", "depth", "init_std")
+    UNIT_SETTINGS = ("b", "m", "n", "depth", "init_std")    # what shapes one MmAP (eq. 8's global one too)
     # eq. 11: a group-shared MmAP steps on the summed loss of its group's tasks, so each step holds every task
     default_sampling = "multi-task"
     # chosen on a validation split of the embedded world's training shots from {3e-3, 1e-2, 3e-2} (README, Table 1)
@@ -118,6 +104,12 @@ class MmAP(PromptMethod):
     @classmethod
     def needs_groups(cls, config) -> bool:
         return config.grouping == "gradient" and "group-shared" in config.parts and config.groups is None
+
+    @classmethod
+    def global_shared_settings(cls, settings):
+        "Eq. 8's global MmAP: one group-shared MmAP for all tasks, of the run's shape (`UNIT_SETTINGS`)."
+        return {**{k: v for k, v in settings.items() if k in cls.UNIT_SETTINGS},
+                "grouping": "one-group", "parts": ("group-shared",)}
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
@@ -152,11 +144,9 @@ class MmAP(PromptMethod):
         if "group-shared" not in config.parts: return None
         if config.groups is not None: return config.groups
         if config.grouping == "one-group": return [list(self.tasks)]
-        k = min(config.n_groups, len(self.tasks))
-        if config.grouping == "random": return random_partition(self.tasks, k, config.seed)
-        # "gradient" without groups: consecutive placeholder groups, for counting only
-        bounds = [round(i * len(self.tasks) / k) for i in range(k + 1)]
-        return [self.tasks[bounds[i]:bounds[i + 1]] for i in range(k)]
+        if config.grouping == "random":
+            return random_partition(self.tasks, min(config.n_groups, len(self.tasks)), config.seed)
+        return placeholder_groups(self.tasks, config.n_groups)    # "gradient" without groups: for counting only
 
     def group_of(self, task: str) -> int:
         "Index of the group that `task` belongs to."
