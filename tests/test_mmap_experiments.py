@@ -86,3 +86,32 @@ def test_mmap_ablations_notebook_runs(tmp_path, tiny):
     assert (rows.groupby(["ablation", "variant", "shots"], dropna=False).size() == 4).all()   # one row per domain and configuration
     for name in ("fig4_shots.png", "fig5_prompts.png", "affinity_2shot.png"):
         assert (out / name).stat().st_size > 1000, name
+
+
+def test_vl_adapter_tables_render(tmp_path, tiny):
+    "VL-Adapter's family through mmap_methods; Table 1 labels its forms, vl_tables draws Fig. 4 and Table 5."
+    sweep = tmp_path / "vl"
+    mtclip("sweep", "mmap_methods", "--out", sweep / "fig4", "--seeds", "0", *tiny, "-p", "method", "houlsby",
+           "-p", "sharing", "single", "--grid", 'settings={"hidden": 2},{"hidden": 8}')
+    mtclip("sweep", "mmap_methods", "--out", sweep / "forms", "--seeds", "0", *tiny, "-p", "method", "houlsby",
+           "--grid", "sharing=single,half-shared")
+    mtclip("sweep", "mmap_methods", "--out", sweep / "proj", "--seeds", "0", *tiny, "-p", "method", "projection",
+           "-p", "sharing", "single", "--grid", 'settings={},{"layer_norms": true}')
+    mtclip("collect", sweep)
+    tables = tmp_path / "tables"
+    mtclip("run", "mmap_tables", "--out", tables, "-p", "runs_dir", sweep)
+    columns = list(pd.read_csv(tables / "table1.csv", index_col=0).columns)
+    assert "Half-shared Adapter" in columns and any(c.startswith("Single Projections") for c in columns), columns
+    vl = tmp_path / "vl_tables"
+    mtclip("run", "vl_tables", "--out", vl, "-p", "runs_dir", sweep)
+    points = pd.read_csv(vl / "fig4_points.csv")
+    assert sorted(points.hidden.astype(str)) == ["2", "8", "width/8"] and (points.method == "Adapter").all()
+    # the updated percentage grows with the hidden size d: 2, then the default width / 8 = 4, then 8
+    assert points.sort_values("updated_percent").hidden.astype(str).tolist() == ["2", "width/8", "8"]
+    assert (vl / "fig4_hidden.png").stat().st_size > 1000
+    stands = pd.read_csv(vl / "vl_family.csv")      # default settings only: the Fig. 4 hidden sizes are not here
+    assert sorted(zip(stands.method, stands.sharing)) == [("Adapter", "half-shared"), ("Adapter", "single"),
+                                                          ("Projections", "single")]
+    assert (vl / "vl_family.png").stat().st_size > 1000
+    table5 = (vl / "table5.md").read_text()
+    assert "projections only" in table5 and "+ layer norms" in table5 and "Single Adapter" in table5

@@ -34,5 +34,9 @@ def test_train_every_method(method, tmp_path, data, test_checkpoint, capsys):
     weights = load_file(out / "trainable.safetensors")
     meta = json.loads((out / "trainable.json").read_text())
     assert meta["method"] == method and weights and (out / "checkpoint.safetensors").is_file()
-    if "groups" in meta["settings"]:            # MmAP and its baselines: gradient groups found before training
-        assert sorted(sum(meta["settings"]["groups"], [])) == ["photo", "sketch"]
+    settings, groups = meta["settings"], meta["settings"].get("groups")
+    schemes = settings["sharing"].values() if isinstance(settings.get("sharing"), dict) else [settings.get("sharing")]
+    if "group" in schemes or settings.get("grouping") == "gradient":    # eq. 8 found the groups before training
+        assert groups is not None
+    if groups is not None:
+        assert sorted(sum(groups, [])) == ["photo", "sketch"]
