@@ -21,10 +21,11 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'EXPERIMENTS', 'NOT_SETTINGS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed',
-           'RunInterrupted', 'notebook_parameters', 'run_notebook', 'experiment_notebook', 'run_name',
-           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
-           'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected']
+           'EXPERIMENTS', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results',
+           'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted', 'notebook_parameters',
+           'run_notebook', 'experiment_notebook', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
+           'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected', 'best_settings',
+           'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -794,3 +795,50 @@ def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None =
     out = pd.concat(tables, ignore_index=True)
     out.attrs["counts"] = _status_counts(out)
     return out
+
+# %% ../nbs/10_runs.ipynb
+# The papers' names of the registered methods, in the order of Table 1's columns
+METHOD_LABELS = {"zero-shot": "Zero-shot", "full": "Full FT", "clip-adapter": "Adapter", "mt-adapter": "MT-Adapter",
+                 "bitfit": "BitFit", "layer-norm": "Layer norms", "projection": "Projections", "houlsby": "Adapter",
+                 "compacter": "Compacter", "hyperformer": "Hyperformer", "lora": "LoRA", "prompt-tuning": "Prompt",
+                 "coop": "CoOp", "vpt": "VPT", "maple": "MaPLe", "joint-prompts": "Joint prompts",
+                 "mlp-prompts": "MLP prompts", "mmap": "MmAP"}
+# VL-Adapter's family inside CLIP (its Table 1 and Table 5), and the names of its sharing forms
+VL_ADAPTER_FAMILY = ("layer-norm", "projection", "houlsby", "compacter", "hyperformer", "lora", "prompt-tuning")
+VL_FORMS = {"single": "Single", "half-shared": "Half-shared", "multiple": "Multiple", "group": "Group-shared"}
+
+def method_label(method: str, sharing: str) -> str:
+    "A Table 1 column's name: VL-Adapter's form before the method (Single Adapter), MmAP's -MT / -ST after it."
+    name = METHOD_LABELS.get(method, method)
+    if method == "zero-shot": return name
+    if sharing in VL_FORMS: return f"{VL_FORMS[sharing]} {name}"
+    if method == "mmap": return name if sharing == "multi-task" else f"{name}-ST"
+    return f"{name}-{'MT' if sharing == 'multi-task' else 'ST'}"
+
+def column_order(method: str, sharing: str) -> tuple:
+    "Sort key of Table 1's columns: single-task ones first, then in METHOD_LABELS' order, forms in VL_FORMS' order."
+    order = list(METHOD_LABELS)
+    return (sharing == "multi-task", order.index(method) if method in order else len(order),
+            list(VL_FORMS).index(sharing) if sharing in VL_FORMS else -1, method)
+
+def percent_pm(values) -> str:
+    "Fractions over runs as a percentage, mean±std (sample std, 1 decimal); one run: its value alone."
+    values = 100 * np.asarray(values, dtype=float)
+    return f"{values[0]:.1f}" if len(values) == 1 else f"{values.mean():.1f}±{values.std(ddof=1):.1f}"
+
+def experiment_rows(runs_dir, experiment: str, metric: str = "accuracy", pretrained: str = "") -> pd.DataFrame:
+    """The result rows of `experiment` in the sweep folder `runs_dir` (collected first if it has no collected.csv),
+    only those of the `pretrained` CLIP if given; `sharing` filled with "-"."""
+    runs = Path(runs_dir)
+    if not (runs / "collected.csv").is_file(): write_collected(runs)
+    rows = pd.read_csv(runs / "collected.csv")
+    rows = rows[rows["experiment"] == experiment] if "experiment" in rows else rows.iloc[:0]
+    if rows.empty: raise MtclipError(f"{runs}/collected.csv has no {experiment} rows: "
+                                     f"sweep nbs/experiments/{experiment} into {runs} first")
+    if pretrained:
+        rows = rows[rows["pretrained"].astype(str) == pretrained] if "pretrained" in rows else rows.iloc[:0]
+        if rows.empty: raise MtclipError(f"pretrained={pretrained!r}: no {experiment} run in {runs} used it")
+    if metric not in rows: raise MtclipError(f"metric={metric!r} is not a column of {runs}/collected.csv")
+    rows = rows.copy()
+    rows["sharing"] = rows["sharing"].fillna("-").astype(str) if "sharing" in rows else "-"
+    return rows
