@@ -4,7 +4,7 @@
 
 # %% ../../nbs/02b_data.fakes.ipynb 3
 from __future__ import annotations
-import csv, pickle
+import csv, json, pickle
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -12,7 +12,7 @@ from PIL import Image
 # %% auto 0
 __all__ = ['OFFICE_HOME_CLASSES', 'OFFICE_HOME_DOMAINS', 'DOMAINNET_CLASSES', 'CIFAR100_FINE', 'CIFAR100_COARSE',
            'UTKFACE_MALFORMED', 'fake_image_folder', 'fake_office_home', 'fake_minidomainnet', 'fake_cifar100',
-           'fake_face_age_csv', 'fake_utkface']
+           'fake_face_age_csv', 'fake_utkface', 'fake_vqav2', 'fake_gqa', 'fake_nlvr2', 'fake_coco_captions']
 
 # %% ../../nbs/02b_data.fakes.ipynb
 #: The 65 Office-Home classes, as the folder names of the release (sorted like `sorted()` does).
@@ -161,4 +161,89 @@ def fake_utkface(root, n: int = 8, malformed: bool = True, seed: int = 0) -> Pat
         _write_image(top / f"{age}_{gender}_{race}_2017011{i % 10}1200{i:05d}.jpg.chip.jpg", rng)
     if malformed:
         for name in UTKFACE_MALFORMED: _write_image(top / name, rng)
+    return root
+
+# %% ../../nbs/02b_data.fakes.ipynb
+def fake_vqav2(root, split: str = "train", images: int = 2, questions_per_image: int = 2, seed: int = 0) -> Path:
+    "Write VQAv2's questions and annotations JSON for `split` (train | val) and its COCO images under `root`."
+    root, rng = Path(root), np.random.default_rng(seed)
+    coco = f"{split}2014"
+    qs, anns = [], []
+    for i in range(images):
+        image_id = 100 + i
+        _write_image(root / coco / f"COCO_{coco}_{image_id:012d}.jpg", rng)
+        for j in range(questions_per_image):
+            qid = image_id * 1000 + j
+            qs.append(dict(image_id=image_id, question=f"What colour is the shape {j}?", question_id=qid))
+            answers = ["red"] * 6 + ["dark red"] * 3 + ["Red."]
+            anns.append(dict(question_id=qid, image_id=image_id, question_type="what color is the",
+                             answer_type="other", multiple_choice_answer="red",
+                             answers=[dict(answer=a, answer_confidence="yes", answer_id=k + 1)
+                                      for k, a in enumerate(answers)]))
+    info = dict(description="fake VQAv2", version="2.0")
+    (root / f"v2_OpenEnded_mscoco_{coco}_questions.json").write_text(json.dumps(
+        dict(info=info, task_type="Open-Ended", data_type="mscoco", data_subtype=coco, questions=qs)))
+    (root / f"v2_mscoco_{coco}_annotations.json").write_text(json.dumps(
+        dict(info=info, data_type="mscoco", data_subtype=coco, annotations=anns)))
+    return root
+
+# %% ../../nbs/02b_data.fakes.ipynb
+def fake_gqa(root, split: str = "testdev", questions: int = 4, seed: int = 0) -> Path:
+    "Write GQA's `questions1.2/<split>_balanced_questions.json` and its images under `root`."
+    root, rng = Path(root), np.random.default_rng(seed)
+    out = {}
+    for i in range(questions):
+        image = f"n{1000 + i // 2}"
+        if not (root / "images" / f"{image}.jpg").exists(): _write_image(root / "images" / f"{image}.jpg", rng)
+        answer = ("yes", "left")[i % 2]
+        out[f"{20000 + i}"] = dict(imageId=image, question=f"Is the cube to the left of the ball {i}?",
+                                   answer=answer, fullAnswer=f"The answer is {answer}.", isBalanced=True,
+                                   types=dict(structural="verify", semantic="rel", detailed="relVerify"))
+    (root / "questions1.2").mkdir(parents=True, exist_ok=True)
+    (root / "questions1.2" / f"{split}_balanced_questions.json").write_text(json.dumps(out))
+    return root
+
+# %% ../../nbs/02b_data.fakes.ipynb
+def fake_nlvr2(root, split: str = "train", statements: int = 4, seed: int = 0) -> Path:
+    "Write NLVR2's `data/<split>.json` (JSON lines) and its image pairs under `root`."
+    root, rng = Path(root), np.random.default_rng(seed)
+    lines = []
+    for i in range(statements):
+        pair, directory = f"{split}-{500 + i}-{i % 2}", str(i % 3)
+        folder = root / "images" / "train" / directory if split == "train" else root / split
+        for side in (0, 1): _write_image(folder / f"{pair}-img{side}.png", rng)
+        row = dict(identifier=f"{pair}-{i % 4}", sentence=f"The left image has {i + 1} cubes.",
+                   label=("True", "False")[i % 2], writer=f"w{i}", synset="cube", query=f"cube {i}",
+                   left_url=f"http://example.org/{pair}-0.jpg", right_url=f"http://example.org/{pair}-1.jpg")
+        if split == "train": row["directory"] = directory
+        lines.append(json.dumps(row))
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "data" / f"{split}.json").write_text("\n".join(lines) + "\n")
+    return root
+
+# %% ../../nbs/02b_data.fakes.ipynb
+def fake_coco_captions(root, images: int = 4, captions_per_image: int = 5, layout: str = "karpathy",
+                       seed: int = 0) -> Path:
+    """Write COCO captions under `root`: Karpathy's `dataset_coco.json` (images cycling through the splits train,
+    restval, val, test), or (`layout="official"`) `annotations/captions_val2014.json`; and the images."""
+    root, rng = Path(root), np.random.default_rng(seed)
+    entries, anns, n = [], [], captions_per_image
+    for i in range(images):
+        cocoid, folder = 500 + i, "val2014"
+        name = f"COCO_{folder}_{cocoid:012d}.jpg"
+        _write_image(root / folder / name, rng)
+        captions = [f"A {('red', 'blue', 'green')[k % 3]} cube next to ball {i}." for k in range(n)]
+        entries.append(dict(filepath=folder, filename=name, imgid=i, cocoid=cocoid,
+                            split=("train", "restval", "val", "test")[i % 4], sentids=[n * i + k for k in range(n)],
+                            sentences=[dict(raw=c, tokens=c.lower().rstrip(".").split(), imgid=i, sentid=n * i + k)
+                                       for k, c in enumerate(captions)]))
+        anns += [dict(image_id=cocoid, id=10 * cocoid + k, caption=c) for k, c in enumerate(captions)]
+    if layout == "karpathy":
+        (root / "dataset_coco.json").write_text(json.dumps(dict(images=entries, dataset="coco")))
+    elif layout == "official":
+        (root / "annotations").mkdir(parents=True, exist_ok=True)
+        (root / "annotations" / "captions_val2014.json").write_text(json.dumps(dict(
+            info=dict(description="fake COCO"), images=[dict(id=e["cocoid"], file_name=e["filename"], width=16,
+                                                             height=16) for e in entries], annotations=anns)))
+    else: raise ValueError(f"layout={layout!r}: karpathy or official")
     return root
