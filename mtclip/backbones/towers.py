@@ -5,29 +5,47 @@
 # %% ../../nbs/01a_backbones.towers.ipynb 3
 from __future__ import annotations
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Callable
 from torch import nn
 from open_clip.transformer import Transformer, VisionTransformer, TextTransformer
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'TowerLayout', 'TokenEntry', 'Tower', 'vision_transformer', 'text_transformer',
-           'vision_entry', 'text_entry', 'clip_tower', 'clip_towers']
+__all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'LM_TOWERS', 'TowerLayout', 'tower_layout', 'TokenEntry', 'Tower',
+           'vision_transformer', 'text_transformer', 'vision_entry', 'text_entry', 'clip_tower', 'clip_towers',
+           'transformers_layouts', 'lm_towers']
 
 # %% ../../nbs/01a_backbones.towers.ipynb
 @dataclass(frozen=True)
 class TowerLayout:
     "How to find a stack's blocks and, inside a block, each attachment point: (path, called as a module?)."
     blocks: str                                   # attribute of the stack holding its blocks, in order
-    width: str                                    # attribute of the stack giving the token width
+    width: str                                    # attribute (dotted path) of the stack giving the token width
     points: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
-TOWER_LAYOUTS: dict[type, TowerLayout] = {
+# stack class -> its layout, or a function of the stack giving it (one class serving as encoder and decoder)
+TOWER_LAYOUTS: dict[type, TowerLayout | Callable[[nn.Module], TowerLayout]] = {
     Transformer: TowerLayout("resblocks", "width", {
         "attention": ("attn", True), "attention_out": ("attn.out_proj", False),
         "mlp": ("mlp", True), "mlp_in": ("mlp.c_fc", True), "mlp_out": ("mlp.c_proj", True)}),
 }
 
 # %% ../../nbs/01a_backbones.towers.ipynb
+def _find_layout(stack: nn.Module):
+    return next((l for cls, l in TOWER_LAYOUTS.items() if isinstance(stack, cls)), None)
+
+def tower_layout(stack: nn.Module, name: str = "") -> TowerLayout:
+    "The layout of `stack`'s class (Hugging Face stacks' layouts are added when a transformers model is first seen)."
+    layout = _find_layout(stack)
+    if layout is None and type(stack).__module__.startswith("transformers."):
+        TOWER_LAYOUTS.update(transformers_layouts())
+        layout = _find_layout(stack)
+    if layout is None:
+        raise MtclipError(f"{name or 'tower'}: no tower layout for {type(stack).__name__}; add one to "
+                          f"mtclip.backbones.towers.TOWER_LAYOUTS (known: {[c.__name__ for c in TOWER_LAYOUTS]})")
+    return layout if isinstance(layout, TowerLayout) else layout(stack)
+
 @dataclass(frozen=True)
 class TokenEntry:
     """Where a tower's token sequence is formed, before its first block: `module`'s output (`side="output"`) or
@@ -40,13 +58,10 @@ class TokenEntry:
 class Tower:
     "One transformer stack of a model: its blocks, width, depth, named attachment points and token entry."
     def __init__(self, name: str, stack: nn.Module, entry: TokenEntry | None = None):
-        layout = next((l for cls, l in TOWER_LAYOUTS.items() if isinstance(stack, cls)), None)
-        if layout is None:
-            raise MtclipError(f"{name}: no tower layout for {type(stack).__name__}; add one to "
-                              f"mtclip.backbones.towers.TOWER_LAYOUTS (known: {[c.__name__ for c in TOWER_LAYOUTS]})")
+        layout = tower_layout(stack, name)
         self.name, self.stack, self.layout, self.entry = name, stack, layout, entry
         self.blocks: nn.ModuleList = stack.get_submodule(layout.blocks)
-        self.width: int = getattr(stack, layout.width)
+        self.width: int = attrgetter(layout.width)(stack)
 
     @property
     def depth(self) -> int: return len(self.blocks)
@@ -109,3 +124,35 @@ def clip_tower(model: nn.Module, which: str) -> Tower:
 def clip_towers(model: nn.Module) -> dict[str, Tower]:
     "Both towers of an open_clip ViT CLIP: `vision` and `text`."
     return {which: clip_tower(model, which) for which in CLIP_TOWERS}
+
+# %% ../../nbs/01a_backbones.towers.ipynb
+def _attention(prefix: str, at: str, q: str, k: str, v: str, o: str) -> dict[str, tuple[str, bool]]:
+    return {prefix: (at, True), **{f"{prefix}_{n}": (f"{at}.{m}", True)
+                                   for n, m in (("q", q), ("k", k), ("v", v), ("out", o))}}
+
+def transformers_layouts() -> dict[type, TowerLayout | Callable]:
+    "The layouts of BART's encoder and decoder and of T5's stack (Hugging Face transformers)."
+    from transformers.models.bart.modeling_bart import BartEncoder, BartDecoder
+    from transformers.models.t5.modeling_t5 import T5Stack
+    bart_self = _attention("attention", "self_attn", "q_proj", "k_proj", "v_proj", "out_proj")
+    bart_ff = {"mlp": ("fc2", True), "mlp_in": ("fc1", True), "mlp_out": ("fc2", True)}
+    bart_cross = _attention("cross_attention", "encoder_attn", "q_proj", "k_proj", "v_proj", "out_proj")
+    def t5(ff: int, cross: bool) -> TowerLayout:
+        points = _attention("attention", "layer.0.SelfAttention", "q", "k", "v", "o")
+        if cross: points.update(_attention("cross_attention", "layer.1.EncDecAttention", "q", "k", "v", "o"))
+        points.update({"mlp": (f"layer.{ff}.DenseReluDense", True), "mlp_in": (f"layer.{ff}.DenseReluDense.wi", True),
+                       "mlp_out": (f"layer.{ff}.DenseReluDense.wo", True)})
+        return TowerLayout("block", "config.d_model", points)
+    t5_encoder, t5_decoder = t5(1, False), t5(2, True)
+    return {BartEncoder: TowerLayout("layers", "config.d_model", {**bart_self, **bart_ff}),
+            BartDecoder: TowerLayout("layers", "config.d_model", {**bart_self, **bart_cross, **bart_ff}),
+            T5Stack: lambda stack: t5_decoder if stack.is_decoder else t5_encoder}
+
+LM_TOWERS = ("encoder", "decoder")
+
+def lm_towers(model: nn.Module) -> dict[str, Tower]:
+    "The `encoder` and `decoder` stacks of a Hugging Face encoder-decoder language model (BART, T5)."
+    if not (hasattr(model, "get_encoder") and hasattr(model, "get_decoder")):
+        raise MtclipError(f"{type(model).__name__} is not an encoder-decoder language model; give a BART or T5 "
+                          "(transformers' BartForConditionalGeneration, T5ForConditionalGeneration)")
+    return {"encoder": Tower("LM encoder", model.get_encoder()), "decoder": Tower("LM decoder", model.get_decoder())}
