@@ -19,7 +19,7 @@ setuptools.setup(
     keywords=cfg["keywords"].split(),
     python_requires=">=" + cfg["min_python"],
     packages=setuptools.find_packages(include=["mtclip", "mtclip.*"]),
-    package_data={"mtclip": ["model_configs/*.json", "model_weights/*.safetensors", "model_weights/*.json"]},
+    package_data={"mtclip": ["model_configs/*.json", "model_configs/lm/*.json", "model_weights/*.safetensors", "model_weights/*.json"]},
     include_package_data=True,
     install_requires=cfg["requirements"].split(),
     extras_require={"dev": cfg["dev_requirements"].split()},
