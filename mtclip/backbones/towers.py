@@ -14,7 +14,7 @@ from ..core import MtclipError
 # %% auto 0
 __all__ = ['TOWER_LAYOUTS', 'CLIP_TOWERS', 'LM_TOWERS', 'TowerLayout', 'tower_layout', 'TokenEntry', 'Tower',
            'vision_transformer', 'text_transformer', 'vision_entry', 'text_entry', 'clip_tower', 'clip_towers',
-           'transformers_layouts', 'lm_towers']
+           'transformers_layouts', 'lm_towers', 'model_tower']
 
 # %% ../../nbs/01a_backbones.towers.ipynb
 @dataclass(frozen=True)
@@ -156,3 +156,12 @@ def lm_towers(model: nn.Module) -> dict[str, Tower]:
         raise MtclipError(f"{type(model).__name__} is not an encoder-decoder language model; give a BART or T5 "
                           "(transformers' BartForConditionalGeneration, T5ForConditionalGeneration)")
     return {"encoder": Tower("LM encoder", model.get_encoder()), "decoder": Tower("LM decoder", model.get_decoder())}
+
+def model_tower(model: nn.Module, which: str) -> Tower:
+    """A tower of the model a method is built on: a CLIP's `vision` / `text`, or the `encoder` / `decoder` of
+    VL-Adapter's generative model (a module holding its language model as `.lm`, mtclip.models.generative)."""
+    lm = getattr(model, "lm", None)
+    if lm is None: return clip_tower(model, which)
+    if which not in LM_TOWERS:
+        raise MtclipError(f"tower {which!r}: the generative model's language model has the towers {list(LM_TOWERS)}")
+    return lm_towers(lm)[which]

@@ -37,10 +37,15 @@ def bias_names(model: nn.Module) -> list[str]:
     "Every bias term (attention in/out projections, MLPs, LayerNorms, the conv stem's where it has one)."
     return [n for n, _ in model.named_parameters() if n.endswith("bias")]
 
+def _is_layer_norm(module: nn.Module) -> bool:
+    "nn.LayerNorm, or a model's own (T5's T5LayerNorm: a scale, no bias)."
+    return isinstance(module, nn.LayerNorm) or type(module).__name__.endswith("LayerNorm")
+
 def layer_norm_names(model: nn.Module) -> list[str]:
-    "The weight and bias of every LayerNorm."
-    return [f"{m}.{n}" if m else n for m, mod in model.named_modules() if isinstance(mod, nn.LayerNorm)
-            for n, _ in mod.named_parameters(recurse=False)]
+    """The weight and bias of every LayerNorm of the frozen model (one that trains already, such as the generative
+    model's visual embedding's, is its own: not copied)."""
+    return [f"{m}.{n}" if m else n for m, mod in model.named_modules() if _is_layer_norm(mod)
+            for n, p in mod.named_parameters(recurse=False) if not p.requires_grad]
 
 def projection_names(model: nn.Module) -> list[str]:
     "CLIP's projections into the joint space: the image tower's `proj` and the text tower's `text_projection`."

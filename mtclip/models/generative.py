@@ -11,7 +11,7 @@ from transformers.modeling_outputs import BaseModelOutput
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['EXTRA_TOKENS', 'grid_boxes', 'VisualEmbedding', 'VLGenerator']
+__all__ = ['EXTRA_TOKENS', 'grid_boxes', 'VisualEmbedding', 'VLGenerator', 'updated_percent']
 
 # %% ../../nbs/19_models.generative.ipynb
 def grid_boxes(rows: int, cols: int) -> torch.Tensor:
@@ -122,3 +122,12 @@ class VLGenerator(nn.Module):
         encoded, mask = self.encode(input_ids, attention_mask, features, boxes)
         start = torch.full((input_ids.shape[0], 1), self.lm.config.decoder_start_token_id, device=input_ids.device)
         return self.lm(encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=start).logits[:, 0]
+
+# %% ../../nbs/19_models.generative.ipynb
+def updated_percent(method: nn.Module) -> float:
+    """VL-Adapter Table 1's "Updated Params (%)": trainable parameters over all of them, where a trainable copy that
+    replaces a frozen parameter (`inject.serve_parameter`) counts once."""
+    params = dict(method.named_parameters())
+    replaced = sum(p.numel() for n, p in params.items() if ".parametrizations." in n and n.endswith(".original"))
+    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
+    return 100 * trainable / (sum(p.numel() for p in params.values()) - replaced)

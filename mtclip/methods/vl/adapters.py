@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from ...core import MtclipError
-from ...backbones.towers import clip_tower, CLIP_TOWERS
+from ...backbones.towers import model_tower, CLIP_TOWERS, LM_TOWERS
 from ..base import register_method
 from ..inject import hook_point_output
 from ..tuned import TunedCLIPConfig, TunesCLIP
@@ -63,22 +63,25 @@ class InTowerAdapterConfig(TunedCLIPConfig):
     sharing: str | dict = "single"
     reduction_factor: int = 8           # hidden size d = tower width // reduction_factor (the paper's runs: 8)
     hidden: int | None = None           # or one hidden size d for every tower (Fig. 4's sweep)
-    towers: tuple = ("vision", "text")  # CLIP's towers that get adapters
-    points: tuple = ("attention", "mlp")   # after these sublayers of every block, before the residual add
+    towers: tuple = ("vision", "text")  # the towers that get adapters: CLIP's, or the generative model's LM's
+    # after these sublayers of every block that has them, before the residual add
+    points: tuple = ("attention", "cross_attention", "mlp")
     layer_norms: bool = True            # every LayerNorm trains too (the paper's runs: --unfreeze_layer_norms)
 
     def __post_init__(self):
         super().__post_init__()
         self.towers, self.points = tuple(self.towers), tuple(self.points)
         check_positive(reduction_factor=self.reduction_factor, **({"hidden": self.hidden} if self.hidden else {}))
-        bad = [t for t in self.towers if t not in CLIP_TOWERS]
+        bad = [t for t in self.towers if t not in (*CLIP_TOWERS, *LM_TOWERS)]
         if bad or not self.towers:
-            raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)}")
+            raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)} (CLIP) or {list(LM_TOWERS)} "
+                              "(the generative model's language model)")
         bad = [p for p in self.points if p not in SUBLAYERS]
         if bad or not self.points:
             raise MtclipError(f"points={self.points}: adapters follow the sublayers {list(SUBLAYERS)}")
 
-SUBLAYERS = ("attention", "mlp")      # attachment points whose output is a sublayer's, before the residual add
+# attachment points whose output is a sublayer's, before the residual add (cross-attention: decoders only)
+SUBLAYERS = ("attention", "cross_attention", "mlp")
 KEEP_CLIP_SHARED = {"layer_norms": "shared", "projections": "shared"}   # the official code: the model's own
 
 class InTowerAdapters(TunesCLIP):
@@ -92,10 +95,10 @@ class InTowerAdapters(TunesCLIP):
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.towers = {t: clip_tower(self.clip, t) for t in config.towers}
-        # one site per (tower, block, sublayer): its key, tower, block, point and width
-        self.sites = {f"{t}{k}_{p}": (t, k, p, tower.width)
-                      for t, tower in self.towers.items() for k in range(tower.depth) for p in config.points}
+        self.towers = {t: model_tower(self.clip, t) for t in config.towers}
+        # one site per (tower, block, sublayer the tower has): its key, tower, block, point and width
+        self.sites = {f"{t}{k}_{p}": (t, k, p, tower.width) for t, tower in self.towers.items()
+                      for k in range(tower.depth) for p in config.points if p in tower.point_names}
         self.make_parts(config)
         self._site_attachments = [hook_point_output(self.towers[t], k, p, partial(self.adapt_site, key))
                                   for key, (t, k, p, _) in self.sites.items()]
