@@ -34,8 +34,9 @@ def serve_copies(model: nn.Module, names: list[str], sharing: Sharing, part: str
     return copies
 
 def bias_names(model: nn.Module) -> list[str]:
-    "Every bias term (attention in/out projections, MLPs, LayerNorms, the conv stem's where it has one)."
-    return [n for n, _ in model.named_parameters() if n.endswith("bias")]
+    """Every frozen bias term (attention in/out projections, MLPs, LayerNorms, the conv stem's where it has one);
+    one that trains already is the model's own."""
+    return [n for n, p in model.named_parameters() if n.endswith("bias") and not p.requires_grad]
 
 def _is_layer_norm(module: nn.Module) -> bool:
     "nn.LayerNorm, or a model's own (T5's T5LayerNorm: a scale, no bias)."

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from ...core import MtclipError
-from ...backbones.towers import clip_tower, CLIP_TOWERS
+from ...backbones.towers import model_tower, CLIP_TOWERS, LM_TOWERS
 from ..base import register_method
 from ..inject import wrap_point, wrap_linear
 from ..tuned import TunedCLIPConfig, TunesCLIP
@@ -74,7 +74,7 @@ class LoRALinear(nn.Module):
 # %% ../../../nbs/18a_methods.vl.lora.ipynb
 @dataclass
 class LoRAConfig(TunedCLIPConfig):
-    "LoRA inside CLIP's towers (VL-Adapter's runs: r=128, alpha=32 on q and v, every bias trains)."
+    "LoRA inside CLIP's or the LM's towers (VL-Adapter's runs: r=128, alpha=32 on q and v, every bias trains)."
     sharing: str | dict = "single"
     r: int = 128
     alpha: float = 32.0
@@ -89,8 +89,9 @@ class LoRAConfig(TunedCLIPConfig):
         check_positive(r=self.r)
         bad = [t for t in self.targets if t not in LORA_TARGETS]
         if bad or not self.targets: raise MtclipError(f"targets={self.targets}: use some of {list(LORA_TARGETS)}")
-        bad = [t for t in self.towers if t not in CLIP_TOWERS]
-        if bad or not self.towers: raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)}")
+        bad = [t for t in self.towers if t not in (*CLIP_TOWERS, *LM_TOWERS)]
+        if bad or not self.towers: raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)} (CLIP) "
+                                                     f"or {list(LM_TOWERS)} (the generative model's LM)")
         if not 0 <= self.dropout < 1: raise MtclipError(f"dropout={self.dropout}: use 0 <= dropout < 1")
 
 @register_method("lora")
@@ -105,47 +106,60 @@ class LoRA(TunesCLIP):
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
-        self.towers = {t: clip_tower(self.clip, t) for t in config.towers}
-        self.sites = {}                     # key -> (tower, block, target, d_in, d_out)
+        self.towers = {t: model_tower(self.clip, t) for t in config.towers}
+        # key -> (tower, block, target, d_in, d_out, the Linear's point; None: inside CLIP's packed attention)
+        self.sites = {}
         for t, tower in self.towers.items():
             for k in range(tower.depth):
-                for target in config.targets:
-                    d_in, d_out = self._widths(tower, k, target)
-                    self.sites[f"{t}{k}_{target}"] = (t, k, target, d_in, d_out)
+                for target, point in self._points(tower, config.targets):
+                    lin = tower.point(k, point) if point else None
+                    d_in, d_out = (lin.in_features, lin.out_features) if lin is not None else (tower.width,) * 2
+                    self.sites[f"{t}{k}_{target}" if point in (None, target) else f"{t}{k}_{point}"] = \
+                        (t, k, target, d_in, d_out, point)
         self.lora = self.sharing.modules("lora", lambda: nn.ModuleDict(
             {key: LoRAPair(d_in, d_out, config.r, config.alpha, config.dropout)
-             for key, (_, _, _, d_in, d_out) in self.sites.items()}))
+             for key, (_, _, _, d_in, d_out, _) in self.sites.items()}))
         self.merged_task, self._kept = None, []
         self._attach_sites()
         self.attach_tuned()
         self.to(next(self.clip.parameters()).device)
 
     @staticmethod
-    def _widths(tower, k, target):
-        if target in ATTENTION_TARGETS: return tower.width, tower.width
-        lin = tower.point(k, MLP_TARGETS[target])
-        return lin.in_features, lin.out_features
+    def _points(tower, targets):
+        """(target, point of its Linear) of each target in `tower`: a language model's q, k, v, out are Linears of
+        their own, in self- and cross-attention (all 18 attention modules of VL-BART); CLIP's are packed (None)."""
+        out = []
+        for target in targets:
+            if target in MLP_TARGETS: out.append((target, MLP_TARGETS[target]))
+            elif "attention_q" in tower.point_names:
+                out += [(target, f"{a}_{target}") for a in ("attention", "cross_attention")
+                        if f"{a}_{target}" in tower.point_names]
+            else: out.append((target, None))
+        return out
 
     def _update(self, t, k):
-        "The update function of block k of tower t: (target, x) -> (alpha/r) B A x of the serving copy, or None."
+        "The update function of CLIP's block k of tower t: (target, x) -> (alpha/r) B A x of the serving copy, or None."
         keys = {target: f"{t}{k}_{target}" for target in LORA_TARGETS if f"{t}{k}_{target}" in self.sites}
         def update(target, x):
             return self.sharing.active("lora")[keys[target]](x) if target in keys else None
         return update
 
+    def _linear_update(self, key):
+        return lambda x: self.sharing.active("lora")[key](x)
+
     def _attach_sites(self):
         self._site_attachments = []
         for t, tower in self.towers.items():
             for k in range(tower.depth):
-                update = self._update(t, k)
-                if any(x in self.config.targets for x in ATTENTION_TARGETS):
+                if any(s[:2] == (t, k) and s[5] is None for s in self.sites.values()):   # CLIP's packed attention
+                    update = self._update(t, k)
                     self._site_attachments.append(
-                        wrap_point(tower, k, "attention", lambda base: LoRAAttention(base, update),
+                        wrap_point(tower, k, "attention", lambda base, u=update: LoRAAttention(base, u),
                                    nn.MultiheadAttention))
-                for target, point in MLP_TARGETS.items():
-                    if target in self.config.targets:
-                        self._site_attachments.append(wrap_linear(
-                            tower, k, point, lambda base, tg=target, u=update: LoRALinear(base, lambda x: u(tg, x))))
+        for key, (t, k, _, _, _, point) in self.sites.items():
+            if point is not None:
+                self._site_attachments.append(wrap_linear(
+                    self.towers[t], k, point, lambda base, u=self._linear_update(key): LoRALinear(base, u)))
 
     # -- merged inference ------------------------------------------------------------------------------------
     def merge(self, task: str):
@@ -155,13 +169,13 @@ class LoRA(TunesCLIP):
         copy = self.sharing.select("lora", task)
         for a in self._site_attachments: a.remove()
         merged = {}                          # (module, parameter name) -> W + delta
-        for key, (t, k, target, _, _) in self.sites.items():
+        for key, (t, k, target, _, _, point) in self.sites.items():
             tower, delta = self.towers[t], copy[key].delta_weight().detach()
-            if target in ATTENTION_TARGETS:
+            if point is not None: where, rows = (tower.point(k, point), "weight"), None
+            else:
                 attn = tower.point(k, "attention")
                 if target == "out": where, rows = (attn.out_proj, "weight"), None
                 else: where, rows = (attn, "in_proj_weight"), "qkv".index(target)
-            else: where, rows = (tower.point(k, MLP_TARGETS[target]), "weight"), None
             W = merged.get(where, getattr(*where).detach().clone())
             if rows is None: W += delta
             else: W[rows * delta.shape[0]:(rows + 1) * delta.shape[0]] += delta
