@@ -138,7 +138,7 @@ class LoRA(TunesCLIP):
         return out
 
     def _update(self, t, k):
-        "The update function of CLIP's block k of tower t: (target, x) -> (alpha/r) B A x of the serving copy, or None."
+        "The update function of CLIP's block k of tower t: (target, x) -> (alpha/r) B A x of the serving copy or None."
         keys = {target: f"{t}{k}_{target}" for target in LORA_TARGETS if f"{t}{k}_{target}" in self.sites}
         def update(target, x):
             return self.sharing.active("lora")[keys[target]](x) if target in keys else None
