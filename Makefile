@@ -31,11 +31,11 @@ demo-quick: install
 # float results in the last bits). An assertion that holds only for one BLAS kernel or thread count fails here.
 OTHER_MACHINE := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 \
                  MKL_ENABLE_INSTRUCTIONS=SSE4_2
-NBDEV_TEST := $(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(_|\.|experiments)'
+NBDEV_TEST := $(BIN)/nbdev_test --n_workers 2 --timing --skip_folder_re '^(_|\.|experiments)'
 test: install lint
 	OMP_NUM_THREADS=2 $(NBDEV_TEST)
 	$(OTHER_MACHINE) $(NBDEV_TEST)
-	$(BIN)/pytest -q -m 'not slow' tests
+	$(BIN)/pytest -q -m 'not slow' --durations=25 tests
 
 # ruff on the exported library (ruff.toml; line length is checked by tests/test_layout.py)
 lint: install
