@@ -33,20 +33,23 @@ def serve_copies(model: nn.Module, names: list[str], sharing: Sharing, part: str
         attachments.append(serve_parameter(modules[path], attr, serve, n))
     return copies
 
+def _own(model: nn.Module, name: str) -> bool:
+    "Whether parameter `name` belongs to a part the model trains itself (`model.trains_itself`, e.g. a projection)."
+    return any(name.startswith(f"{part}.") for part in getattr(model, "trains_itself", ()))
+
 def bias_names(model: nn.Module) -> list[str]:
-    """Every frozen bias term (attention in/out projections, MLPs, LayerNorms, the conv stem's where it has one);
-    one that trains already is the model's own."""
-    return [n for n, p in model.named_parameters() if n.endswith("bias") and not p.requires_grad]
+    "Every bias term (attention in/out projections, MLPs, LayerNorms, the conv stem's where it has one)."
+    return [n for n, _ in model.named_parameters() if n.endswith("bias") and not _own(model, n)]
 
 def _is_layer_norm(module: nn.Module) -> bool:
     "nn.LayerNorm, or a model's own (T5's T5LayerNorm: a scale, no bias)."
     return isinstance(module, nn.LayerNorm) or type(module).__name__.endswith("LayerNorm")
 
 def layer_norm_names(model: nn.Module) -> list[str]:
-    """The weight and bias of every LayerNorm of the frozen model (one that trains already, such as the generative
-    model's visual embedding's, is its own: not copied)."""
-    return [f"{m}.{n}" if m else n for m, mod in model.named_modules() if _is_layer_norm(mod)
-            for n, p in mod.named_parameters(recurse=False) if not p.requires_grad]
+    "The weight and bias of every LayerNorm (but those of a part the model trains itself: not copied)."
+    names = [f"{m}.{n}" if m else n for m, mod in model.named_modules() if _is_layer_norm(mod)
+             for n, _ in mod.named_parameters(recurse=False)]
+    return [n for n in names if not _own(model, n)]
 
 def projection_names(model: nn.Module) -> list[str]:
     "CLIP's projections into the joint space: the image tower's `proj` and the text tower's `text_projection`."

@@ -55,6 +55,7 @@ class VLGenerator(nn.Module):
         device = lm.get_input_embeddings().weight.device
         with torch.device(device): self.visual_embedding = VisualEmbedding(feature_dim, lm.config.d_model, max_images)
         self.extra_tokens, self._visual = extra_tokens, None
+        self.trains_itself = ("visual_embedding",)      # a method's copies of biases / layer norms leave it out
         if self.family == "bart": self._skip_visual_in_bart_embeddings()
 
     def _skip_visual_in_bart_embeddings(self):
