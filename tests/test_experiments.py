@@ -71,6 +71,7 @@ def test_demo_quick_leaves_its_files(tmp_path):
     assert list(out.glob("zero_shot/*/zero_shot.ipynb"))
 
 
+@pytest.mark.slow     # a benchmark notebook: its figures come from `mtclip run lora_benchmark`
 def test_lora_benchmark_runs_every_variant(tmp_path):
     "mtclip's LoRA, peft's and the bare model, each timed in its own process; the ratios are written."
     out = tmp_path / "bench"

@@ -88,6 +88,7 @@ def test_mmap_ablations_notebook_runs(tmp_path, tiny):
         assert (out / name).stat().st_size > 1000, name
 
 
+@pytest.mark.slow     # 2 minutes: 6 tiny training runs and 2 renders (`make test-slow`)
 def test_vl_adapter_tables_render(tmp_path, tiny):
     "VL-Adapter's family through mmap_methods; Table 1 labels its forms, vl_tables draws Fig. 4 and Table 5."
     sweep = tmp_path / "vl"
