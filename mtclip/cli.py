@@ -57,9 +57,22 @@ def cmd_collect(args):
     print(counts_line(run_counts(args.dir)))
 
 def cmd_params(args):
+    settings = {k: _value(v) for k, v in args.s or []}
+    if args.lm:
+        if args.preset: raise MtclipError("--preset sizes a method for a CLIP; with --lm give settings with -s")
+        from mtclip.models.generative import generative_parameters
+        counts = generative_parameters(args.lm, args.method, args.tasks, args.feature_dim, **settings)
+        if args.json: print(json.dumps(counts))
+        else: print(f"{args.method} in the generative model on {args.lm} with {args.tasks} task(s): trainable "
+                    f"{counts['trainable']:,} ({counts['trainable'] / 1e6:.2f}M) || total {counts['total']:,} || "
+                    f"updated {counts['updated_percent']:.2f}% (VL-Adapter's Table 1: CLIP not counted, a shared "
+                    "module once)")
+        return
+    if not args.arch:
+        raise MtclipError("params: give --arch ARCH (a CLIP, e.g. ViT-B-16) or --lm LM (the generative model's "
+                          "language model, e.g. bart-base)")
     from mtclip.methods.base import method_parameters
-    counts = method_parameters(args.arch, args.method, args.tasks, preset=args.preset,
-                               **{k: _value(v) for k, v in args.s or []})
+    counts = method_parameters(args.arch, args.method, args.tasks, preset=args.preset, **settings)
     if args.json: print(json.dumps(counts))
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
                 f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) "
@@ -155,8 +168,14 @@ def parser() -> argparse.ArgumentParser:
     for name, kind in TRAIN_FLAGS:
         t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind)
     t.set_defaults(func=cmd_train)
-    q = sub.add_parser("params", help="trainable/total parameter counts of a method on an architecture")
-    q.add_argument("--arch", required=True); q.add_argument("--method", required=True)
+    q = sub.add_parser("params", help="trainable/total parameter counts of a method on a CLIP (--arch) or inside "
+                                      "the generative model's language model (--lm)")
+    q.add_argument("--arch", help="a CLIP architecture (random init, no download)")
+    q.add_argument("--lm", help="count inside VL-Adapter's generative model on this language model (e.g. bart-base): "
+                                "Table 1's updated-parameter percentage")
+    q.add_argument("--feature-dim", type=int, default=2048,
+                   help="with --lm: the visual features' width (CLIP RN101's grid: 2048)")
+    q.add_argument("--method", required=True)
     q.add_argument("--tasks", type=int, default=1); q.add_argument("--json", action="store_true")
     q.add_argument("--preset", help="size the method with a preset (e.g. small) before the -s settings")
     q.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),

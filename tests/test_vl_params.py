@@ -51,11 +51,12 @@ def compacter_unit(towers, n=2, reduction=8):
 
 
 def hypernets(towers, de=512, h=128, dp=8, reduction=8):
-    "Per tower: site embeddings, the task projector [t; l] -> h -> d_p, the generator d_p -> every adapter weight."
+    """Per tower: a layer-id embedding per block, the task projector [t; l] -> h -> d_p and its LayerNorm, and a
+    generator d_p -> an adapter's weights and biases for each sublayer kind (attention, MLP)."""
     total = 0
     for t in towers:
-        d, sites = t["w"] // reduction, 2 * t["depth"]
-        total += sites * de + (2 * de * h + h + h * dp + dp) + (dp + 1) * (2 * t["w"] * d + d + t["w"])
+        d = t["w"] // reduction
+        total += t["depth"] * de + (2 * de * h + h + h * dp + dp + 2 * dp) + 2 * (dp + 1) * (2 * t["w"] * d + d + t["w"])
     return total
 
 

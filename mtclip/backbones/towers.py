@@ -150,18 +150,23 @@ def transformers_layouts() -> dict[type, TowerLayout | Callable]:
 
 LM_TOWERS = ("encoder", "decoder")
 
-def lm_towers(model: nn.Module) -> dict[str, Tower]:
-    "The `encoder` and `decoder` stacks of a Hugging Face encoder-decoder language model (BART, T5)."
+def lm_towers(model: nn.Module, encoder_entry: TokenEntry | None = None) -> dict[str, Tower]:
+    """The `encoder` and `decoder` stacks of a Hugging Face encoder-decoder language model (BART, T5); the encoder's
+    token entry, where the model that holds the LM forms its input sequence, if given."""
     if not (hasattr(model, "get_encoder") and hasattr(model, "get_decoder")):
         raise MtclipError(f"{type(model).__name__} is not an encoder-decoder language model; give a BART or T5 "
                           "(transformers' BartForConditionalGeneration, T5ForConditionalGeneration)")
-    return {"encoder": Tower("LM encoder", model.get_encoder()), "decoder": Tower("LM decoder", model.get_decoder())}
+    return {"encoder": Tower("LM encoder", model.get_encoder(), encoder_entry),
+            "decoder": Tower("LM decoder", model.get_decoder())}
 
 def model_tower(model: nn.Module, which: str) -> Tower:
     """A tower of the model a method is built on: a CLIP's `vision` / `text`, or the `encoder` / `decoder` of
-    VL-Adapter's generative model (a module holding its language model as `.lm`, mtclip.models.generative)."""
+    VL-Adapter's generative model (a module holding its language model as `.lm`, mtclip.models.generative) or of a
+    bare encoder-decoder language model (whose encoder then has no token entry)."""
     lm = getattr(model, "lm", None)
+    if lm is None and hasattr(model, "get_encoder"): lm = model
     if lm is None: return clip_tower(model, which)
     if which not in LM_TOWERS:
         raise MtclipError(f"tower {which!r}: the generative model's language model has the towers {list(LM_TOWERS)}")
-    return lm_towers(lm)[which]
+    entry = getattr(model, "encoder_entry", None)      # text embeddings pass through it: a lengthening entry
+    return lm_towers(lm, None if entry is None else TokenEntry(entry, "input", placeholders=False))[which]

@@ -79,6 +79,9 @@ class Method(nn.Module):
     # named forms (sharing.FORMS such as half-shared, or an alias given its own meaning) -> {part: scheme}; parts
     # left out: the alias's scheme (single: shared), else task
     sharing_forms: dict = {}
+    # the towers of the generative model's language model (mtclip.models.generative) it attaches to by default, as
+    # VL-Adapter places it; () when it needs none (full fine-tuning), None when it does not attach there
+    lm_towers: tuple | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -211,6 +214,7 @@ class FullFineTune(Method):
     "Every CLIP weight trains: CLIP itself when shared, else one full copy of CLIP per task (or group)."
     config_class = TaskGroupsConfig
     parts = ("clip",)
+    lm_towers = ()             # on the generative model: every weight of it trains (VL-Adapter's full fine-tuning)
     changes_encoders = True
     default_lr = 1e-4          # every CLIP weight trains: a usual fine-tuning step, not a prompt's (not tuned here)
     def __init__(self, backbone, tasks, config):

@@ -11,7 +11,8 @@ from transformers.modeling_outputs import BaseModelOutput
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['EXTRA_TOKENS', 'grid_boxes', 'VisualEmbedding', 'VLGenerator', 'updated_percent']
+__all__ = ['EXTRA_TOKENS', 'grid_boxes', 'VisualEmbedding', 'VLGenerator', 'updated_counts', 'updated_percent',
+           'generative_parameters']
 
 # %% ../../nbs/19_models.generative.ipynb
 def grid_boxes(rows: int, cols: int) -> torch.Tensor:
@@ -54,23 +55,32 @@ class VLGenerator(nn.Module):
         self.lm, self.family = lm, lm.config.model_type
         device = lm.get_input_embeddings().weight.device
         with torch.device(device): self.visual_embedding = VisualEmbedding(feature_dim, lm.config.d_model, max_images)
-        self.extra_tokens, self._visual = extra_tokens, None
+        self.extra_tokens, self._visual, self._prefix = extra_tokens, None, 0
+        # the encoder's token entry: the text embeddings pass through it, and a method may put tokens in front of
+        # them there (prompt tuning; mtclip.backbones.towers.model_tower gives it as the encoder tower's entry)
+        self.encoder_entry = nn.Identity()
         self.trains_itself = ("visual_embedding",)      # a method's copies of biases / layer norms leave it out
         if self.family == "bart": self._skip_visual_in_bart_embeddings()
 
     def _skip_visual_in_bart_embeddings(self):
-        "Hooks: BART's learned positions and embedding LayerNorm act on the text tokens only (as in VL-BART)."
+        """Hooks, as in VL-BART: BART's learned positions go to the text tokens only, counted from the first text
+        token (prefix tokens have none), and the embedding LayerNorm acts on prefix and text tokens, not visual ones."""
         encoder = self.lm.get_encoder()
         def positions(module, args, out):
-            return out if self._visual is None else out * (~self._visual)[..., None].to(out.dtype)
+            if self._visual is None: return out
+            if self._prefix:
+                P = self._prefix
+                out = torch.cat([out.new_zeros(*out.shape[:-2], P, out.shape[-1]), out[..., :-P, :]], -2)
+            return out * (~self._visual)[..., None].to(out.dtype)
         def layer_norm(module, args, out):
             return out if self._visual is None else torch.where(self._visual[..., None], args[0], out)
         self._hooks = [encoder.embed_positions.register_forward_hook(positions),
                        encoder.layernorm_embedding.register_forward_hook(layer_norm)]
 
     def encoder_inputs(self, input_ids, attention_mask, features, boxes=None):
-        """(embeddings [B, L + n·T, d], attention mask, visual-token mask): each example's text, then its visual
-        tokens right after its last text token, then padding."""
+        """(embeddings [B, P + L + n·T, d], attention mask, visual-token mask, P): the P tokens a method puts in front
+        of the text at the encoder's entry (none without one), each example's text, then its visual tokens right
+        after its last text token, then padding."""
         B, L = input_ids.shape
         if features.dim() == 3: features = features[:, None]            # one image per example
         n, T = features.shape[1:3]
@@ -83,27 +93,29 @@ class VLGenerator(nn.Module):
         table = self.lm.get_input_embeddings()
         order = table(self.text_vocab + self.extra_tokens - 1 - torch.arange(T, device=input_ids.device))
         visual = self.visual_embedding(features, boxes) + order.repeat(n, 1)[None]
-        text = self.lm.get_encoder().embed_tokens(input_ids)
-        lengths = attention_mask.sum(1)
+        text = self.encoder_entry(self.lm.get_encoder().embed_tokens(input_ids))
+        P = text.shape[1] - L
+        text_mask = torch.cat([attention_mask.new_ones(B, P), attention_mask], 1).bool()
+        lengths = text_mask.sum(1)
         V = visual.shape[1]
-        embeds = text.new_zeros(B, L + V, text.shape[-1])
-        positions = torch.arange(L + V, device=input_ids.device)[None]
+        embeds = text.new_zeros(B, P + L + V, text.shape[-1])
+        positions = torch.arange(P + L + V, device=input_ids.device)[None]
         is_text = positions < lengths[:, None]
         is_visual = (positions >= lengths[:, None]) & (positions < (lengths + V)[:, None])
-        embeds[is_text] = text[attention_mask.bool()]
+        embeds[is_text] = text[text_mask]
         embeds[is_visual] = visual.reshape(B * V, -1).to(embeds.dtype)
-        return embeds, (is_text | is_visual).long(), is_visual
+        return embeds, (is_text | is_visual).long(), is_visual, P
 
     @contextmanager
-    def _visual_tokens(self, mask):
-        self._visual = mask
+    def _visual_tokens(self, mask, prefix: int):
+        self._visual, self._prefix = mask, prefix
         try: yield
-        finally: self._visual = None
+        finally: self._visual, self._prefix = None, 0
 
     def encode(self, input_ids, attention_mask, features, boxes=None) -> tuple[BaseModelOutput, torch.Tensor]:
         "The encoder's output over text and visual tokens, and its attention mask."
-        embeds, mask, visual = self.encoder_inputs(input_ids, attention_mask, features, boxes)
-        with self._visual_tokens(visual):
+        embeds, mask, visual, prefix = self.encoder_inputs(input_ids, attention_mask, features, boxes)
+        with self._visual_tokens(visual, prefix):
             return self.lm.get_encoder()(inputs_embeds=embeds, attention_mask=mask), mask
 
     def forward(self, input_ids, attention_mask, features, labels, boxes=None):
@@ -125,10 +137,38 @@ class VLGenerator(nn.Module):
         return self.lm(encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=start).logits[:, 0]
 
 # %% ../../nbs/19_models.generative.ipynb
-def updated_percent(method: nn.Module) -> float:
-    """VL-Adapter Table 1's "Updated Params (%)": trainable parameters over all of them, where a trainable copy that
-    replaces a frozen parameter (`inject.serve_parameter`) counts once."""
+def updated_counts(method: nn.Module) -> tuple[int, int]:
+    """(trainable, all) parameters as VL-Adapter's Table 1 counts them: a shared module once, and a trainable copy
+    that replaces a frozen parameter (`inject.serve_parameter`) once."""
     params = dict(method.named_parameters())
     replaced = sum(p.numel() for n, p in params.items() if ".parametrizations." in n and n.endswith(".original"))
     trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return 100 * trainable / (sum(p.numel() for p in params.values()) - replaced)
+    return trainable, sum(p.numel() for p in params.values()) - replaced
+
+def updated_percent(method: nn.Module) -> float:
+    "VL-Adapter Table 1's \"Updated Params (%)\": trainable parameters over all of them (`updated_counts`)."
+    trainable, total = updated_counts(method)
+    return 100 * trainable / total
+
+def generative_parameters(lm: str, method: str, tasks: int = 4, feature_dim: int = 2048, **settings) -> dict:
+    """Table 1's counts of `method` inside VL-Adapter's generative model on the shipped language-model architecture
+    `lm` (shapes only: the meta device), CLIP left out as the paper leaves it (its features are cached);
+    `feature_dim` is the visual features' width (CLIP RN101's grid: 2048). The method goes where VL-Adapter puts
+    it (its `lm_towers`) unless `settings` say otherwise."""
+    from mtclip.backbones.clip import Backbone
+    from mtclip.backbones.lm import load_lm
+    from mtclip.methods.base import METHODS, method_config, build_method
+    if tasks < 1: raise MtclipError(f"tasks={tasks}: need at least 1")
+    method_config(method, **settings)          # an unknown method or setting: one line, before building
+    towers = METHODS[method].lm_towers
+    if towers is None:
+        inside = sorted(n for n, c in METHODS.items() if c.lm_towers is not None)
+        raise MtclipError(f"method {method!r} does not attach inside the generative model's language model; use one "
+                          f"of {', '.join(inside)}")
+    if towers: settings = {"towers": towers, **settings}
+    model = VLGenerator(load_lm(lm, meta=True), feature_dim=feature_dim)
+    built = build_method(method, Backbone(model, None, None, lm, None), [f"task{i}" for i in range(tasks)],
+                         **settings)
+    trainable, total = updated_counts(built)
+    return dict(lm=lm, method=method, tasks=tasks, trainable=trainable, total=total,
+                updated_percent=100 * trainable / total)

@@ -22,6 +22,8 @@ class PromptMethod(Method):
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
+        self.text_prompter = self.vision_prompter = None
+        if not (self.prompts_text or self.prompts_image): return     # prompts elsewhere (a generative model's LM)
         towers = clip_towers(self.clip)
         self.text_prompter = DeepPrompts(towers["text"]) if self.prompts_text else None
         self.vision_prompter = DeepPrompts(towers["vision"]) if self.prompts_image else None

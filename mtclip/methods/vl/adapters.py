@@ -92,6 +92,7 @@ class InTowerAdapters(TunesCLIP):
     changes_encoders = True
     default_lr = 1e-3              # the paper's lr for its adapter runs
     sharing_forms = {"multiple": {**KEEP_CLIP_SHARED}, "half-shared": {"up": "shared", **KEEP_CLIP_SHARED}}
+    lm_towers = LM_TOWERS          # VL-BART: in every encoder and decoder layer
 
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
@@ -173,8 +174,8 @@ class Compacter(InTowerAdapters):
 
 @dataclass
 class HyperformerConfig(InTowerAdapterConfig):
-    "Hyperformer: one hyper-network per tower generates the adapters from task and site embeddings."
-    task_dim: int = 512             # d_e: the task and site embeddings (the paper's runs: 512)
+    "Hyperformer: one hyper-network per tower generates the adapters from the task's and the block's embeddings."
+    task_dim: int = 512             # d_e: the task and layer-id embeddings (the paper's runs: 512)
     projector_hidden: int = 128     # the task projector's hidden layer (128)
     projected_dim: int = 8          # d_p: the projected embedding the weights are generated from (8)
 
@@ -184,26 +185,29 @@ class HyperformerConfig(InTowerAdapterConfig):
                        projected_dim=self.projected_dim)
 
 class AdapterHyperNet(nn.Module):
-    """One tower's hyper-network: site embeddings l_i, the task projector f_T and the generator f_H of every adapter's
-    down and up weights and biases (VL-Adapter eq. 4). The generator's up rows start at zero (the adapters at
-    identity)."""
-    def __init__(self, width: int, hidden: int, sites: int, task_dim: int, projector_hidden: int, projected_dim: int):
+    """One tower's hyper-network, built as the authors' code builds one per stack: a layer-id embedding l_i per
+    block, the task projector f_T([t_j; l_i]) ending in a LayerNorm, and one generator f_H per sublayer kind
+    (`kinds`: attention, cross-attention, MLP) of its adapters' down and up weights and biases (VL-Adapter eq. 4).
+    The generators' up rows start at zero (the adapters at identity)."""
+    def __init__(self, width: int, hidden: int, depth: int, kinds: list[str], task_dim: int, projector_hidden: int,
+                 projected_dim: int):
         super().__init__()
         self.width, self.hidden = width, hidden
-        self.site_embeddings = nn.Parameter(torch.randn(sites, task_dim))
+        self.layer_embeddings = nn.Parameter(torch.randn(depth, task_dim))
         self.projector = nn.Sequential(nn.Linear(2 * task_dim, projector_hidden), nn.ReLU(),
-                                       nn.Linear(projector_hidden, projected_dim))
+                                       nn.Linear(projector_hidden, projected_dim), nn.LayerNorm(projected_dim))
         n_down = width * hidden + hidden
-        self.generator = nn.Linear(projected_dim, n_down + hidden * width + width)
+        self.generators = nn.ModuleDict({k: nn.Linear(projected_dim, n_down + hidden * width + width) for k in kinds})
         with torch.no_grad():
-            self.generator.weight[:n_down].normal_(0, 1 / math.sqrt(width * projected_dim))
-            self.generator.weight[n_down:].zero_(); self.generator.bias.zero_()
+            for g in self.generators.values():
+                g.weight[:n_down].normal_(0, 1 / math.sqrt(width * projected_dim))
+                g.weight[n_down:].zero_(); g.bias.zero_()
 
-    def forward(self, task_embedding: torch.Tensor, site: int):
-        "(W_down [w, d], b_down [d], W_up [d, w], b_up [w]) of adapter `site` for the task embedding given."
-        z = self.projector(torch.cat([task_embedding, self.site_embeddings[site]]))
+    def forward(self, task_embedding: torch.Tensor, block: int, kind: str):
+        "(W_down [w, d], b_down [d], W_up [d, w], b_up [w]) of the `kind` adapter of `block` for the task given."
+        z = self.projector(torch.cat([task_embedding, self.layer_embeddings[block]]))
         w, d = self.width, self.hidden
-        W_down, b_down, W_up, b_up = self.generator(z).split([w * d, d, d * w, w])
+        W_down, b_down, W_up, b_up = self.generators[kind](z).split([w * d, d, d * w, w])
         return W_down.view(w, d), b_down, W_up.view(d, w), b_up
 
 @register_method("hyperformer")
@@ -214,18 +218,15 @@ class Hyperformer(InTowerAdapters):
     sharing_forms = {"single": {"task_embedding": "task"}, "multiple": {**KEEP_CLIP_SHARED}}
 
     def make_parts(self, config):
-        n_sites = {t: sum(1 for s in self.sites.values() if s[0] == t) for t in self.towers}
-        self.site_index = {}           # a site's position among its tower's sites: its embedding's row
-        for t in self.towers:
-            for i, key in enumerate(k for k, s in self.sites.items() if s[0] == t): self.site_index[key] = i
+        kinds = {t: [p for p in config.points if p in tower.point_names] for t, tower in self.towers.items()}
         self.hypernet = self.sharing.modules("hypernet", lambda: nn.ModuleDict({
-            t: AdapterHyperNet(tower.width, self.hidden(tower.width), n_sites[t], config.task_dim,
+            t: AdapterHyperNet(tower.width, self.hidden(tower.width), tower.depth, kinds[t], config.task_dim,
                                config.projector_hidden, config.projected_dim) for t, tower in self.towers.items()}))
         self.task_embedding = self.sharing.parameters("task_embedding",
                                                       lambda: nn.Parameter(torch.randn(config.task_dim)))
 
     def adapt_site(self, key, y):
-        tower = self.sites[key][0]
+        tower, block, kind, _ = self.sites[key]
         W_down, b_down, W_up, b_up = self.sharing.active("hypernet")[tower](self.sharing.active("task_embedding"),
-                                                                             self.site_index[key])
+                                                                             block, kind)
         return y + F.gelu(y @ W_down + b_down) @ W_up + b_up

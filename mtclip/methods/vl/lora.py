@@ -102,6 +102,7 @@ class LoRA(TunesCLIP):
     presets = {"small": dict(r=16)}    # the tiny CLIP's width 128: r = 128 would be a full-rank update
     changes_encoders = True
     default_lr = 1e-3              # the paper's lr for its LoRA runs
+    lm_towers = LM_TOWERS          # VL-BART: q and v of every attention module, encoder and decoder
     sharing_forms = {"multiple": {"biases": "shared", "layer_norms": "shared", "projections": "shared"}}
 
     def __init__(self, backbone, tasks, config):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from ...core import MtclipError
-from ...backbones.towers import CLIP_TOWERS
+from ...backbones.towers import CLIP_TOWERS, model_tower
 from ..base import TaskGroupsConfig, register_method
+from ..inject import hook_token_entry
 from ..prompts.base import PromptMethod, check_positive
 
 # %% auto 0
@@ -34,22 +35,26 @@ class PromptTuningConfig(TaskGroupsConfig):
     sharing: str | dict = "single"
     n_tokens: int = 40                  # prompt tokens per tower
     hidden: int = 800                   # the reparametrising MLP's hidden size
-    towers: tuple = ("vision", "text")  # CLIP's towers whose input gets prompts
+    # CLIP's towers whose input gets prompts, or ("encoder",): the generative model's language model (the paper's)
+    towers: tuple = ("vision", "text")
 
     def __post_init__(self):
         super().__post_init__()
         self.towers = tuple(self.towers)
         check_positive(n_tokens=self.n_tokens, hidden=self.hidden)
-        bad = [t for t in self.towers if t not in CLIP_TOWERS]
-        if bad or not self.towers: raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)}")
+        if not self.towers or not (set(self.towers) <= set(CLIP_TOWERS) or self.towers == ("encoder",)):
+            raise MtclipError(f"towers={self.towers}: use some of {list(CLIP_TOWERS)} (CLIP), or ('encoder',) (the "
+                              "generative model's language model: its encoder's input, as VL-Adapter)")
 
 @register_method("prompt-tuning")
 class PromptTuning(PromptMethod):
     "Prompt tuning (VL-Adapter): learned tokens at the input of CLIP's towers, from Embedding, Linear, Tanh, Linear."
+    _lm_entry = None
     config_class = PromptTuningConfig
     parts = ("prompts",)
     presets = {"small": dict(n_tokens=4, hidden=64)}
     default_lr = 1e-3              # the paper's lr for its prompt runs
+    lm_towers = ("encoder",)       # VL-Adapter: the encoder's input only
 
     def __init__(self, backbone, tasks, config):
         self.prompts_text, self.prompts_image = "text" in config.towers, "vision" in config.towers
@@ -61,9 +66,22 @@ class PromptTuning(PromptMethod):
                 raise MtclipError(f"n_tokens={config.n_tokens}: the text context of {self.clip.context_length} "
                                   f"holds at most {room} prompt tokens; use fewer (preset 'small') or "
                                   "towers=('vision',)")
-        widths = {"text": self.text_width, "vision": self.vision_width}
+        if "encoder" in config.towers:         # the generative model's LM: prompts enter before the text
+            encoder = model_tower(self.clip, "encoder")
+            widths = {"encoder": encoder.width}
+            self._lm_entry = hook_token_entry(encoder, self._prepend)
+        else: widths = {"text": self.text_width, "vision": self.vision_width}
         self.prompts = self.sharing.modules("prompts", lambda: nn.ModuleDict(
             {t: PromptGenerator(config.n_tokens, widths[t], config.hidden) for t in config.towers}))
+
+    def _prepend(self, x, ids):
+        "The serving copy's prompts in front of every example's text embeddings [B, L, d] at the LM encoder's entry."
+        prompts = self.sharing.active("prompts")["encoder"]()
+        return torch.cat([prompts.expand(x.shape[0], -1, -1).to(x.dtype), x], 1)
+
+    def detach_from_backbone(self):
+        if self._lm_entry is not None: self._lm_entry.remove()
+        super().detach_from_backbone()
 
     def class_templates(self, templates):
         "The run's templates: the prompts are prepended to the text, not put in its place."
