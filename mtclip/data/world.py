@@ -20,7 +20,7 @@ from ..core import MtclipError
 __all__ = ['CATEGORIES', 'COLOURS', 'POSITIONS', 'DOMAINS', 'SOURCE_DOMAIN', 'SIZE_WORDS', 'POSITION_PHRASES',
            'CAPTION_TEMPLATES', 'PROMPT_WORDS', 'VOCABULARY', 'EVAL_START', 'WORLD_VERSION', 'WorldConfig',
            'object_radius', 'render', 'size_word', 'category_words', 'caption', 'full_caption', 'world_item',
-           'render_batch', 'preview', 'write_world']
+           'render_batch', 'preview', 'write_world', 'stamped_folder']
 
 # %% ../../nbs/03_data.world.ipynb
 @dataclass(frozen=True)
@@ -320,13 +320,7 @@ def write_world(root: str | os.PathLike, config: WorldConfig = WorldConfig(), n_
     if not isinstance(n_per_class, int) or n_per_class < 1:
         raise MtclipError(f"n_per_class={n_per_class!r}: "
                           "write_world needs a whole number of images per class, at least 1")
-    stamp = _stamp(config, n_per_class, domains)
-    if (root / "world.json").is_file() and json.loads((root / "world.json").read_text()) == stamp: return root
-    if root.exists() and any(root.iterdir()) and not (root / "world.json").is_file():
-        raise MtclipError(f"{root} already holds files that are not a world; delete them or pick another folder")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.tmp-"))
-    try:
+    def fill(tmp: Path):
         rows = []
         for d in domains:
             images, table = render_batch(config, d, n_per_class * len(CATEGORIES), start=EVAL_START, workers=workers)
@@ -340,9 +334,25 @@ def write_world(root: str | os.PathLike, config: WorldConfig = WorldConfig(), n_
             rows.append(table)
         pd.concat(rows, ignore_index=True).to_csv(tmp / "annotations.csv", index=False)
         preview(config, domains=domains).save(tmp / "preview.png")
-        (tmp / "world.json").write_text(json.dumps(stamp, indent=1))
+    return stamped_folder(root, _stamp(config, n_per_class, domains), fill)
+
+def stamped_folder(root: str | os.PathLike, stamp: dict, fill, stamp_name: str = "world.json") -> Path:
+    """`root` holding what `fill(folder)` writes and `stamp` (JSON, as `stamp_name`): kept when its stamp is `stamp`,
+    else written whole into a temporary folder beside it and moved into place, replacing a world of other settings
+    (a folder of other files is refused). An interrupted write leaves `root` as it was."""
+    root = Path(root)
+    marker = root / stamp_name
+    if marker.is_file() and json.loads(marker.read_text()) == stamp: return root
+    if root.exists() and any(root.iterdir()) and not marker.is_file():
+        raise MtclipError(f"{root} already holds files that are not a world; delete them or pick another folder")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.tmp-"))
+    try:
+        fill(tmp)
+        marker_tmp = tmp / stamp_name
+        marker_tmp.write_text(json.dumps(stamp, indent=1))
         old = tmp.with_name(tmp.name + "-old")
-        if root.exists(): os.replace(root, old)  # a world of another config: replaced
+        if root.exists(): os.replace(root, old)  # a world of other settings: replaced
         os.replace(tmp, root)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + "-old")): shutil.rmtree(leftover, ignore_errors=True)
