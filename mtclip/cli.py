@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_methods', 'cmd_data',
-           'cmd_train', 'cmd_demo', 'parser', 'main']
+__all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_bench', 'cmd_methods',
+           'cmd_data', 'cmd_train', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -77,6 +77,10 @@ def cmd_params(args):
     else: print(f"{args.method} on {args.arch} with {args.tasks} task(s): trainable {counts['trainable']:,} "
                 f"({counts['trainable'] / 1e6:.2f}M, {counts['trainable_percent']:.3f}% of CLIP) "
                 f"|| total {counts['total']:,}")
+
+def cmd_bench(args):
+    from mtclip.bench import bench_main
+    bench_main(args.options)
 
 def cmd_methods(args):
     from mtclip.methods.base import methods_table
@@ -181,6 +185,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a method setting, e.g. -s sharing multiple")
     q.set_defaults(func=cmd_params)
+    b = sub.add_parser("bench", add_help=False, help="each method's training step against the bare open_clip step: "
+                       "throughput, memory, MFU (mtclip bench --help for its options)")
+    b.set_defaults(func=cmd_bench)              # its options are mtclip.bench's own (main passes them on)
     m = sub.add_parser("methods", help="every registered method: what trains, sharing, presets, default lr")
     m.add_argument("--arch", help="also count trainable parameters on this architecture (random init, no download)")
     m.add_argument("--tasks", type=int, default=4); m.add_argument("--markdown", action="store_true")
@@ -197,7 +204,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     "Run one command: 0 when it worked, 1 when a sweep had failed runs, 2 for bad input, 128 + N after signal N."
-    args = parser().parse_args(argv)
+    args, rest = parser().parse_known_args(argv)
+    if args.command == "bench": args.options = rest
+    elif rest: parser().parse_args(argv)        # argparse's own message for unknown arguments (exit 2)
     try:
         return args.func(args) or 0
     except MtclipError as e:

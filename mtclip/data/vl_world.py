@@ -86,8 +86,8 @@ def nlvr_statement(left: dict, right: dict, rng: np.random.Generator) -> tuple[s
         return "the objects in the two images have the same colour.", left["colour"] == right["colour"], kind
     if kind == "exactly one colour":
         colour = str(rng.choice([left["colour"], right["colour"], _other(COLOURS, left["colour"], rng)]))
-        return (f"exactly one image shows a {colour} object.", (left["colour"] == colour) != (right["colour"] == colour),
-                kind)
+        true = (left["colour"] == colour) != (right["colour"] == colour)
+        return f"exactly one image shows a {colour} object.", true, kind
     obj = category_words(right["class"] if rng.random() < 0.7 else left["class"])
     where = right["position"] if rng.random() < 0.7 else str(rng.choice(POSITIONS))
     true = category_words(right["class"]) == obj and right["position"] == where
@@ -109,7 +109,7 @@ def nlvr_examples(pool: list[dict], n: int, rng: np.random.Generator,
     return out
 
 # %% ../../nbs/03b_data.vl_world.ipynb
-VL_START = 2 * EVAL_START            # the V&L world's image indices: beyond pretraining's and the classification world's
+VL_START = 2 * EVAL_START     # the V&L world's image indices: beyond pretraining's and the classification world's
 VL_IMAGE_SETS = ("coco", "gqa", "nlvr")
 VL_WORLD_VERSION = 1
 EVAL_SPLITS = {"vqa": "val", "gqa": "testdev", "nlvr": "dev", "caption": "test"}   # what the experiments score on

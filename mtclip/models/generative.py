@@ -64,7 +64,8 @@ class VLGenerator(nn.Module):
 
     def _skip_visual_in_bart_embeddings(self):
         """Hooks, as in VL-BART: BART's learned positions go to the text tokens only, counted from the first text
-        token (prefix tokens have none), and the embedding LayerNorm acts on prefix and text tokens, not visual ones."""
+        token (prefix tokens have none), and the embedding LayerNorm acts on prefix and text tokens, not on visual
+        ones."""
         encoder = self.lm.get_encoder()
         def positions(module, args, out):
             if self._visual is None: return out

@@ -149,7 +149,8 @@ class DeepPrompts:
     def _enter(self, x, ids):
         at, b, p = self.at, self._b, self._expand(self._prompts[0], x)
         if not self.placeholders: return torch.cat([x[:, :at], p, x[:, at:]], dim=1)
-        if not has_placeholders(ids, b):
+        # a data-dependent check: skipped inside torch.compile's graphs (it would break them); eager calls check it
+        if not torch.compiler.is_compiling() and not has_placeholders(ids, b):
             raise MtclipError(f"{self.where}: the token ids hold no {b} placeholders after the start token; make them "
                               "with the method's tokenize() (or mtclip.methods.prompts.deep.with_placeholders)")
         return torch.cat([x[:, :at], p, x[:, at + b:]], dim=1)
