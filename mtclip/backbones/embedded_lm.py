@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_model
 from tqdm.auto import tqdm
-from ..core import MtclipError, cache_dir, atomic_write, seed_everything
+from ..core import cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
