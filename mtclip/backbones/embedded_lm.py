@@ -16,14 +16,14 @@ from ..core import cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
+from ..data.vl_readers import TASK_PREFIXES
 
 # %% auto 0
-__all__ = ['SPECIAL_TOKENS', 'TASK_PREFIXES', 'world_texts', 'world_vocabulary', 'world_tokenizer', 'EmbeddedLMConfig', 'infill',
+__all__ = ['SPECIAL_TOKENS', 'world_texts', 'world_vocabulary', 'world_tokenizer', 'EmbeddedLMConfig', 'infill',
            'pretraining_batch', 'pretrain_lm', 'embedded_lm_dir', 'embedded_lm']
 
 # %% ../../nbs/04b_backbones.embedded_lm.ipynb
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")     # BART's ids 0-4
-TASK_PREFIXES = {"vqa": "vqa:", "gqa": "gqa:", "nlvr": "nlvr:", "caption": "caption:"}   # VL-Adapter's, GQA's fixed
 
 def _attribute_grid():
     "Every category, colour and place at a small, a medium and a large size: the world's attribute space."

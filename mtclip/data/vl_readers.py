@@ -12,11 +12,13 @@ from ..core import MtclipError
 from .readers import BadSamples
 
 # %% auto 0
-__all__ = ['VL_TASKS', 'VQA_SPLITS', 'GQA_SPLITS', 'NLVR2_SPLITS', 'KARPATHY_SPLITS', 'VLExample', 'read_vqav2', 'read_gqa',
-           'read_nlvr2', 'read_coco_captions']
+__all__ = ['VL_TASKS', 'TASK_PREFIXES', 'VQA_SPLITS', 'GQA_SPLITS', 'NLVR2_SPLITS', 'KARPATHY_SPLITS', 'VLExample', 'read_vqav2',
+           'read_gqa', 'read_nlvr2', 'read_coco_captions']
 
 # %% ../../nbs/02c_data.vl_readers.ipynb
 VL_TASKS = ("vqa", "gqa", "nlvr", "caption")
+# VL-Adapter's task prefixes (its code writes "gpa: " for GQA, a typo not kept here)
+TASK_PREFIXES = {"vqa": "vqa:", "gqa": "gqa:", "nlvr": "nlvr:", "caption": "caption:"}
 
 @dataclass(frozen=True)
 class VLExample:

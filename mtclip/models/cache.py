@@ -12,11 +12,30 @@ from ..core import cache_dir, atomic_write
 from ..backbones.clip import Backbone
 from ..data.readers import Record
 from ..tasks.core import encode_images, encode_texts
+from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['content_hash', 'backbone_key', 'FeatureCache']
+__all__ = ['encode_grids', 'content_hash', 'backbone_key', 'FeatureCache']
 
 # %% ../../nbs/08c_models.cache.ipynb
+@torch.no_grad()
+def encode_grids(backbone: Backbone, paths: list[str], batch_size: int = 128, progress: bool = True) -> torch.Tensor:
+    "[N, T, F]: each image file's grid features, a ViT's patch tokens after its last LayerNorm (`output_tokens`)."
+    from PIL import Image
+    from tqdm.auto import tqdm
+    visual = backbone.model.visual
+    if not hasattr(visual, "output_tokens"):
+        raise MtclipError(f"grid features need an open_clip ViT image tower; this CLIP has {type(visual).__name__} "
+                          "(ResNet grids are not supported yet): use a ViT CLIP such as ViT-B-16")
+    device, out = next(backbone.model.parameters()).device, []
+    old, visual.output_tokens = visual.output_tokens, True
+    try:
+        for i in tqdm(range(0, len(paths), batch_size), desc="CLIP grid features", disable=not progress, leave=False):
+            x = torch.stack([backbone.preprocess(Image.open(p).convert("RGB")) for p in paths[i:i + batch_size]])
+            out.append(visual(x.to(device))[1].float().cpu())
+    finally: visual.output_tokens = old
+    return torch.cat(out)
+
 def content_hash(obj) -> str: return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 def backbone_key(backbone: Backbone) -> str:
@@ -55,6 +74,10 @@ class FeatureCache:
         by_id = {(r.path, r.index): r for r in records}
         return self._get("images", [(r.path, r.index) for r in records],
                          lambda ids: encode_images(self.backbone, [by_id[i] for i in ids], progress=self.progress))
+
+    def grids(self, paths: list[str]) -> torch.Tensor:
+        "Frozen grid features [N, T, F] of image files (VL-Adapter's visual tokens; `encode_grids`)."
+        return self._get("grids", list(paths), lambda ps: encode_grids(self.backbone, ps, progress=self.progress))
 
     def texts(self, texts: list[str]) -> torch.Tensor:
         "Frozen text features [N, d] of `texts`."
