@@ -1,0 +1,29 @@
+"""VL-Adapter's generative model end to end through the CLI (papermill): the V&L world, the embedded CLIP's grid
+features, the embedded LM, a method inside it, training on the four tasks and their scores, in a quick run."""
+import json
+
+import pandas as pd
+
+from conftest import mtclip
+from test_cli import one_error_line
+
+
+def test_vl_generative_quick_run_and_collect(tmp_path):
+    out = tmp_path / "gen"
+    mtclip("sweep", "vl_generative", "--out", out, "-p", "quick", "true", "--grid", "method=houlsby,prompt-tuning")
+    rows = pd.read_csv(out / "method-houlsby" / "results.csv")
+    assert rows.task.tolist() == ["vqa", "gqa", "nlvr", "caption", "average"]
+    assert rows.score.between(0, 1000).all() and rows.evaluated_on.eq("test").all()
+    assert abs(rows.score.iloc[-1] - rows.score.iloc[:4].mean()) < 1e-9
+    single = rows.updated_percent.iloc[0]
+    assert 0 < single < 10                                   # the Single adapter, layer norms, visual embedding
+    prompts = pd.read_csv(out / "method-prompt-tuning" / "results.csv")
+    assert prompts.updated_percent.iloc[0] < single          # 4 prompt tokens: fewer than the adapters
+    mtclip("collect", out)
+    assert len(pd.read_csv(out / "collected.csv")) == 10
+
+
+def test_vl_generative_refuses_a_method_outside_the_lm(tmp_path):
+    done = mtclip("run", "vl_generative", "--out", tmp_path / "x", "-p", "method", "coop", "-p", "quick", "true",
+                  check=False)
+    one_error_line(done, "method='coop'", "houlsby")
