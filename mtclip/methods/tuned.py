@@ -12,8 +12,9 @@ from .inject import serve_parameter, Attachment
 from .sharing import Sharing
 
 # %% auto 0
-__all__ = ['TUNED_PARTS', 'parameter_key', 'serve_copies', 'bias_names', 'layer_norm_names', 'projection_names',
-           'TunedCLIPConfig', 'TunesCLIP', 'LayerNormTuning', 'ProjectionConfig', 'ProjectionTuning']
+__all__ = ['TUNED_PARTS', 'parameter_key', 'serve_copies', 'bias_names', 'layer_norm_names', 'trains_own_projection',
+           'projection_names', 'TunedCLIPConfig', 'TunesCLIP', 'LayerNormTuning', 'ProjectionConfig',
+           'ProjectionTuning']
 
 # %% ../../nbs/07c_methods.tuned.ipynb
 def parameter_key(name: str) -> str: return name.replace(".", "__")     # a ParameterDict key for a parameter path
@@ -51,8 +52,14 @@ def layer_norm_names(model: nn.Module) -> list[str]:
              for n, _ in mod.named_parameters(recurse=False)]
     return [n for n in names if not _own(model, n)]
 
+def trains_own_projection(model: nn.Module) -> bool:
+    "Whether the model trains its projection between the modalities itself: the generative model's θV→L."
+    return "visual_embedding" in getattr(model, "trains_itself", ())
+
 def projection_names(model: nn.Module) -> list[str]:
-    "CLIP's projections into the joint space: the image tower's `proj` and the text tower's `text_projection`."
+    """CLIP's projections into the joint space: the image tower's `proj` and the text tower's `text_projection`.
+    None on the generative model: its projection, θV→L, trains itself for every method."""
+    if trains_own_projection(model): return []
     names = [n for n, _ in model.named_parameters()
              if n in ("visual.proj", "text_projection", "text.text_projection")
              or n.startswith(("visual.head.proj", "visual.attnpool.c_proj", "text_projection."))]
@@ -86,6 +93,7 @@ class TunesCLIP(Method):
         self._tuned_attachments, taken = getattr(self, "_tuned_attachments", []), set()
         for part in self.tuned_parts(self.config):
             names = [n for n in TUNED_PARTS[part](self.clip) if n not in taken]
+            if not names and part == "projections" and trains_own_projection(self.clip): continue
             if not names: raise MtclipError(f"{self.name}: {self.backbone.arch} has no {part.replace('_', ' ')}")
             taken.update(names)
             setattr(self, part, serve_copies(self.clip, names, self.sharing, part, self._tuned_attachments))
@@ -99,6 +107,7 @@ class LayerNormTuning(TunesCLIP):
     config_class = TunedCLIPConfig
     changes_encoders = True
     tuned = ("layer_norms",)
+    lm_towers = ()                 # on the generative model: the LM's LayerNorms (with θV→L: Table 5's second row)
     default_lr = 1e-2
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
@@ -114,6 +123,7 @@ class ProjectionTuning(TunesCLIP):
     config_class = ProjectionConfig
     changes_encoders = True
     tuned = ("projections",)
+    lm_towers = ()                 # on the generative model: θV→L only, nothing in the LM (Table 5's first row)
     default_lr = 1e-3
     def __init__(self, backbone, tasks, config):
         super().__init__(backbone, tasks, config)
