@@ -52,5 +52,6 @@ test-slow: install
 export: install
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
 
+# root (a container) needs --allow-root
 lab: install
-	$(BIN)/jupyter lab nbs
+	$(BIN)/jupyter lab nbs $(if $(filter 0,$(shell id -u)),--allow-root)

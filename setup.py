@@ -1,6 +1,19 @@
 """Packaging for mtclip: everything is read from settings.ini (nbdev 2's convention)."""
 from configparser import ConfigParser
+from pathlib import Path
+import shutil
 import setuptools
+from setuptools.command.build_py import build_py
+
+
+class BuildWithExperiments(build_py):
+    "Put the experiment notebooks (nbs/experiments) into the package, so `mtclip run NAME` works from a wheel."
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / "mtclip" / "experiments"
+        target.mkdir(parents=True, exist_ok=True)
+        for notebook in sorted(Path("nbs/experiments").glob("*.ipynb")): shutil.copy2(notebook, target)
+
 
 config = ConfigParser(delimiters=["="])
 config.read("settings.ini", encoding="utf-8")
@@ -19,11 +32,13 @@ setuptools.setup(
     keywords=cfg["keywords"].split(),
     python_requires=">=" + cfg["min_python"],
     packages=setuptools.find_packages(include=["mtclip", "mtclip.*"]),
-    package_data={"mtclip": ["model_configs/*.json", "model_configs/lm/*.json", "model_weights/*.safetensors", "model_weights/*.json"]},
+    package_data={"mtclip": ["model_configs/*.json", "model_configs/lm/*.json", "model_weights/*.safetensors",
+                             "model_weights/*.json"]},
     include_package_data=True,
     install_requires=cfg["requirements"].split(),
     extras_require={"dev": cfg["dev_requirements"].split()},
     entry_points={"console_scripts": cfg["console_scripts"].split(),
                   "nbdev": [f"{cfg['lib_name']}={cfg['lib_name']}._modidx:d"]},
+    cmdclass={"build_py": BuildWithExperiments},
     zip_safe=False,
 )

@@ -10,7 +10,7 @@ from .core import MtclipError
 
 # %% auto 0
 __all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_bench', 'cmd_methods',
-           'cmd_data', 'cmd_train', 'cmd_demo', 'parser', 'main']
+           'cmd_data', 'cmd_train', 'cmd_experiments', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -98,8 +98,13 @@ def cmd_data(args):
         check_images(records)
         print(f"decoded all {len(records)} images: none is truncated or unreadable")
 
-TRAIN_FLAGS = (("epochs", int), ("batch_size", int), ("lr", float), ("optimizer", str), ("weight_decay", float),
-               ("warmup", float), ("templates", str), ("sampling", str))   # TrainConfig fields set by flag
+# TrainConfig fields set by flag (unset: the method's or TrainConfig's default)
+TRAIN_FLAGS = (("epochs", int, "passes over every task's training set"), ("batch_size", int, "images per batch"),
+               ("lr", float, "learning rate (default: the method's, mtclip methods)"),
+               ("optimizer", str, "adamw | sgd"), ("weight_decay", float, "the optimiser's weight decay"),
+               ("warmup", float, "share of the steps with a linear warm-up"),
+               ("templates", str, "class-prompt templates: ensemble | photo (zero-shot, post-encoder methods)"),
+               ("sampling", str, "multi-task (a batch of every task per step) | round-robin | proportional"))
 
 def _value(text: str):
     "A -s value: JSON when it parses (numbers, true/false, lists), else the string."
@@ -112,94 +117,117 @@ def cmd_train(args):
                       pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
                       seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
                       quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every, preset=args.preset,
-                      **{k: getattr(args, k) for k, _ in TRAIN_FLAGS if getattr(args, k) is not None})
+                      **{k: getattr(args, k) for k, *_ in TRAIN_FLAGS if getattr(args, k) is not None})
     print(table.to_string(index=False))
     print(f"results, trained parameters and checkpoint in {args.out}")
+
+def cmd_experiments(args):
+    from mtclip.runs import experiment_parameters
+    table = experiment_parameters(args.names)
+    print(table.to_markdown(index=False) if args.markdown else table.to_string(index=False))
 
 def cmd_demo(args):
     from mtclip.demo import run_demo
     run_demo(args.out, quick=args.quick, pretrain=args.pretrain)
 
 # %% ../nbs/11_cli.ipynb
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "Each flag's default in its help, unless the default says nothing (None, False, a required value)."
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or action.default is argparse.SUPPRESS: return action.help
+        return super()._get_help_string(action)
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mtclip", description="Parameter-efficient multi-task fine-tuning of CLIP.")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="run the headline experiments on the embedded default")
-    d.add_argument("--out", default="runs/demo")
+    p = argparse.ArgumentParser(prog="mtclip", description="Parameter-efficient multi-task fine-tuning of CLIP.",
+                                formatter_class=_Help)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    def command(name, helptext, func, **kwargs):
+        c = sub.add_parser(name, help=helptext, description=helptext, formatter_class=_Help, **kwargs)
+        c.set_defaults(func=func)
+        return c
+    d = command("demo", "run the headline experiments on the embedded default", cmd_demo)
+    d.add_argument("--out", default="runs/demo", help="folder for the runs, summary.md and plots")
     d.add_argument("--quick", action="store_true", help="a ~3 minute smoke run")
     d.add_argument("--pretrain", action="store_true",
                    help="pretrain the three embedded CLIPs on this machine (~15 min) instead of the shipped ones")
-    d.set_defaults(func=cmd_demo)
     for name, helptext, func in (("run", "execute one experiment notebook with papermill", cmd_run),
                                  ("sweep", "a grid of parameters x seeds, each run isolated", cmd_sweep)):
-        r = sub.add_parser(name, help=helptext)
-        r.add_argument("notebook", help="path, or name in nbs/experiments (e.g. zero_shot)")
-        r.add_argument("--out", required=True)
-        r.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="set a notebook parameter")
-        r.set_defaults(func=func)
+        r = command(name, helptext, func)
+        r.add_argument("notebook", help="path, or name in nbs/experiments (e.g. zero_shot; mtclip experiments lists "
+                                        "them)")
+        r.add_argument("--out", required=True, help="folder for the executed notebook(s) and results")
+        r.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                       help="set a notebook parameter (repeatable; mtclip experiments NAME lists them)")
         if name == "sweep":
-            r.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="a parameter and its values")
-            r.add_argument("--seeds", type=int, nargs="+", default=[0])
+            r.add_argument("--grid", action="append", metavar="NAME=V1,V2",
+                           help="a parameter and its values (repeatable: the runs are the product)")
+            r.add_argument("--seeds", type=int, nargs="+", default=[0], help="run every setting with each seed")
             r.add_argument("--selected", metavar="CSV", help="run each setting of mtclip select's selected.csv")
-    c = sub.add_parser("collect", help="one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR")
-    c.add_argument("dir")
+    x = command("experiments", "each experiment notebook's parameters: type, default and what it sets",
+                cmd_experiments)
+    x.add_argument("names", nargs="*", metavar="NAME", help="only these experiments (default: all)")
+    x.add_argument("--markdown", action="store_true", help="print a markdown table")
+    c = command("collect", "one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR",
+                cmd_collect)
+    c.add_argument("dir", help="a folder of runs (mtclip run / sweep --out)")
     c.add_argument("--over", nargs="+", default=["seed"], metavar="COLUMN",
-                   help="average over these columns (default: seed; e.g. --over seed pretrained)")
-    c.set_defaults(func=cmd_collect)
-    v = sub.add_parser("select", help="choose settings on validation runs (-p validation N): the best per method")
-    v.add_argument("dir"); v.add_argument("--metric", default="accuracy")
-    v.add_argument("--by", nargs="+", default=["method"], metavar="COLUMN")
+                   help="average over these columns (e.g. --over seed pretrained)")
+    v = command("select", "choose settings on validation runs (-p validation N): the best per method", cmd_select)
+    v.add_argument("dir", help="a folder of validation runs (mtclip sweep ... -p validation N)")
+    v.add_argument("--metric", default="accuracy", help="the results column to compare (e.g. score, mae)")
+    v.add_argument("--by", nargs="+", default=["method"], metavar="COLUMN", help="choose once per value of these")
     v.add_argument("--minimize", action="store_true", help="lower is better (e.g. MAE)")
-    v.set_defaults(func=cmd_select)
-    t = sub.add_parser("train", help="train one method on every domain of a dataset, with checkpoints (resumable)")
-    t.add_argument("method", help="a method name (mtclip.methods.base.METHODS), e.g. mmap, mt-adapter, vpt")
+    t = command("train", "train one method on every domain of a dataset, with checkpoints (resumable)", cmd_train)
+    t.add_argument("method", help="a method name (mtclip methods lists them), e.g. mmap, mt-adapter, vpt")
     t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")
     t.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
     t.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
-                   help="also checkpoint every STEPS steps (default: each epoch)")
+                   help="also checkpoint every STEPS steps (0: at the end of each epoch only)")
     t.add_argument("--skip-bad", action="store_true",
                    help="leave out bad samples (listed in OUT/skipped.csv) instead of stopping")
-    t.add_argument("--dataset", default="embedded"); t.add_argument("--root")
-    t.add_argument("--arch", default="mtclip-tiny-vit"); t.add_argument("--pretrained", default="embedded")
-    t.add_argument("--cache-dir")
+    t.add_argument("--dataset", default="embedded",
+                   help="embedded, or a release's format as mtclip data reads it (office-home, minidomainnet, ...)")
+    t.add_argument("--root", help="the dataset's folder (or CSV file); not for embedded")
+    t.add_argument("--arch", default="mtclip-tiny-vit", help="an open_clip architecture or mtclip's own")
+    t.add_argument("--pretrained", default="embedded",
+                   help="weights: embedded[:K], an open_clip tag, or a local checkpoint path")
+    t.add_argument("--cache-dir", help="open_clip's download cache (offline: where the weights already are)")
     t.add_argument("--shots", type=int, help="training images per class and domain (default 16)")
     t.add_argument("--fraction", type=float,
                    help="or a fraction of each class and domain (e.g. 0.1), instead of --shots")
-    t.add_argument("--seed", type=int, default=0); t.add_argument("--quick", action="store_true")
+    t.add_argument("--seed", type=int, default=0, help="the few-shot sample's and the initialisation's seed")
+    t.add_argument("--quick", action="store_true", help="a smoke run: a small world, one epoch")
     t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a method setting, e.g. -s bottleneck 8")
+                   help="a method setting, e.g. -s bottleneck 8 (repeatable)")
     t.add_argument("--preset", help="size the method with a preset (small: for the tiny embedded CLIP) before -s")
-    for name, kind in TRAIN_FLAGS:
-        t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind)
-    t.set_defaults(func=cmd_train)
-    q = sub.add_parser("params", help="trainable/total parameter counts of a method on a CLIP (--arch) or inside "
-                                      "the generative model's language model (--lm)")
+    for name, kind, helptext in TRAIN_FLAGS:
+        t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=helptext)
+    q = command("params", "trainable/total parameter counts of a method on a CLIP (--arch) or inside the "
+                          "generative model's language model (--lm)", cmd_params)
     q.add_argument("--arch", help="a CLIP architecture (random init, no download)")
     q.add_argument("--lm", help="count inside VL-Adapter's generative model on this language model (e.g. bart-base): "
                                 "Table 1's updated-parameter percentage")
     q.add_argument("--feature-dim", type=int, default=2048,
                    help="with --lm: the visual features' width (CLIP RN101's grid: 2048)")
-    q.add_argument("--method", required=True)
-    q.add_argument("--tasks", type=int, default=1); q.add_argument("--json", action="store_true")
+    q.add_argument("--method", required=True, help="a method name (mtclip methods lists them)")
+    q.add_argument("--tasks", type=int, default=1, help="how many tasks the method serves")
+    q.add_argument("--json", action="store_true", help="print the counts as JSON")
     q.add_argument("--preset", help="size the method with a preset (e.g. small) before the -s settings")
     q.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a method setting, e.g. -s sharing multiple")
-    q.set_defaults(func=cmd_params)
-    b = sub.add_parser("bench", add_help=False, help="each method's training step against the bare open_clip step: "
-                       "throughput, memory, MFU (mtclip bench --help for its options)")
-    b.set_defaults(func=cmd_bench)              # its options are mtclip.bench's own (main passes them on)
-    m = sub.add_parser("methods", help="every registered method: what trains, sharing, presets, default lr")
+                   help="a method setting, e.g. -s sharing multiple (repeatable)")
+    command("bench", "each method's training step against the bare open_clip step: throughput, memory, MFU "
+                     "(mtclip bench --help for its options)", cmd_bench, add_help=False)   # mtclip.bench's options
+    m = command("methods", "every registered method: what trains, sharing, presets, default lr", cmd_methods)
     m.add_argument("--arch", help="also count trainable parameters on this architecture (random init, no download)")
-    m.add_argument("--tasks", type=int, default=4); m.add_argument("--markdown", action="store_true")
-    m.set_defaults(func=cmd_methods)
-    s = sub.add_parser("data",
-                       help="read a dataset in its release's on-disk format and summarise it (checks your copy)")
-    s.add_argument("dataset", help="office-home | minidomainnet | cifar100 | folder | csv | embedded")
+    m.add_argument("--tasks", type=int, default=4, help="with --arch: count for this many tasks")
+    m.add_argument("--markdown", action="store_true", help="print a markdown table")
+    s = command("data", "read a dataset in its release's on-disk format and summarise it (checks your copy)", cmd_data)
+    s.add_argument("dataset", help="the release's format: office-home, minidomainnet, cifar100, folder, csv, ... "
+                                   "(a name it does not know lists them)")
     s.add_argument("root", nargs="?", help="the dataset's folder (or CSV file)")
     s.add_argument("--split", choices=("train", "test"), help="one split of a release that has them (default: all)")
     s.add_argument("--check", action="store_true",
                    help="also decode every image (finds truncated or unreadable files)")
-    s.set_defaults(func=cmd_data)
     return p
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,9 +23,10 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
            'EXPERIMENTS', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results',
            'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted', 'notebook_parameters',
-           'run_notebook', 'experiment_notebook', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
-           'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected', 'best_settings',
-           'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm', 'experiment_rows']
+           'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep',
+           'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected',
+           'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm',
+           'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -311,7 +312,11 @@ def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str 
 
 # %% ../nbs/10_runs.ipynb
 import mtclip
-EXPERIMENTS = Path(mtclip.__file__).resolve().parent.parent / "nbs" / "experiments"  # the repo's experiment notebooks
+_PACKAGE = Path(mtclip.__file__).resolve().parent
+# An installed wheel carries the experiment notebooks inside the package (setup.py's build step copies them);
+# a source checkout (an editable install) reads them where they are written, in nbs/experiments.
+EXPERIMENTS = next((d for d in (_PACKAGE / "experiments", _PACKAGE.parent / "nbs" / "experiments") if d.is_dir()),
+                   _PACKAGE.parent / "nbs" / "experiments")
 
 def experiment_notebook(name: str) -> Path:
     "A notebook path, or the name of one in nbs/experiments (with or without .ipynb)."
@@ -322,6 +327,21 @@ def experiment_notebook(name: str) -> Path:
     known = sorted(p.stem for p in EXPERIMENTS.glob("*.ipynb")) if EXPERIMENTS.is_dir() else []
     raise MtclipError(f"notebook {name} not found; "
                       f"give a path or one of the experiments: {', '.join(known) or '(none found)'}")
+
+def _parameter_type(p: dict) -> str:
+    "The annotated type, else the type of the default's literal (papermill infers types from annotations only)."
+    if p["inferred_type_name"] != "None": return p["inferred_type_name"]
+    try: return type(ast.literal_eval(p["default"])).__name__
+    except (ValueError, SyntaxError): return "expression"
+
+def experiment_parameters(names=None) -> pd.DataFrame:
+    """Each experiment notebook's parameters (its `parameters` cell, read by papermill without running it): name,
+    type, default and the comment that explains it; `names` picks notebooks (default: all)."""
+    import papermill
+    paths = [experiment_notebook(n) for n in names] if names else sorted(EXPERIMENTS.glob("*.ipynb"))
+    rows = [dict(experiment=path.stem, parameter=p["name"], type=_parameter_type(p), default=p["default"],
+                 help=p["help"]) for path in paths for p in papermill.inspect_notebook(str(path)).values()]
+    return pd.DataFrame(rows, columns=["experiment", "parameter", "type", "default", "help"])
 
 # %% ../nbs/10_runs.ipynb
 def run_name(params: dict) -> str:

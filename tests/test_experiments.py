@@ -1,11 +1,15 @@
 """Experiment notebooks end to end through the CLI (papermill), with tiny parameters: a random test
 checkpoint instead of the pretrained embedded CLIP, the quick world, few shots."""
 import json
+import shutil
+import subprocess
+import sys
+import sysconfig
 
 import pandas as pd
 import pytest
 
-from conftest import mtclip
+from conftest import REPO, mtclip
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +29,26 @@ def test_run_zero_shot_writes_rows_and_plots(tmp_path, fast):
     assert len(pd.read_csv(out / "results.csv")) == len(rows)
     assert (out / "zero_shot.ipynb").is_file() and (out / "accuracy.png").stat().st_size > 1000
     assert (out / "Pat5.png").is_file()
+
+
+def test_installed_wheel_runs_an_experiment_by_name(tmp_path, fast):
+    "The wheel carries the experiment notebooks: installed in a fresh venv, away from the checkout, one runs by name."
+    run = lambda *args, **kw: subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True, **kw)
+    built_before = (REPO / "build").exists()
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp_path / "dist", REPO)
+    if not built_before: shutil.rmtree(REPO / "build", ignore_errors=True)     # setuptools builds in the checkout
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    # the venv takes its dependencies (torch & co.) from this one's site-packages, but not the editable mtclip
+    site = next((venv / "lib").glob("python*/site-packages"))
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+        *(tmp_path / "dist").glob("*.whl"))
+    where = run(venv / "bin" / "python", "-c", "import mtclip.runs as r; print(r.EXPERIMENTS)", cwd=tmp_path).stdout
+    assert where.strip() == str(site / "mtclip" / "experiments"), where
+    out = tmp_path / "zs"
+    run(venv / "bin" / "mtclip", "run", "zero_shot", "--out", out, *fast, cwd=tmp_path)
+    assert len(json.loads((out / "results.json").read_text())) == 8
 
 
 def test_sweep_and_collect_give_mean_and_std_over_seeds(tmp_path, fast):
