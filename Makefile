@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 OUT ?= runs/demo
 
-.PHONY: demo demo-quick test test-slow lint install export clean-nbs lab
+.PHONY: demo demo-quick test test-slow lint install export clean-nbs lab docs
 install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.py settings.ini
@@ -35,8 +35,10 @@ OTHER_MACHINE := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default
                  MKL_ENABLE_INSTRUCTIONS=SSE4_2
 NBDEV_TEST := $(BIN)/nbdev_test --n_workers 2 --timing --skip_folder_re '^(_|\.|experiments)'
 NOT_FLOATS := '^([_.]|10_runs|17_reliability)'
+# The first pass runs the notebooks for the docs site (mtclip docs: as nbdev_test does, 2 at a time, with the same
+# flags), so the site that tests/test_docs.py opens in Chromium is built from this very run.
 test: install lint
-	OMP_NUM_THREADS=2 $(NBDEV_TEST)
+	OMP_NUM_THREADS=2 $(BIN)/mtclip docs --out _site --workers 2
 	$(OTHER_MACHINE) $(NBDEV_TEST) --skip_file_re $(NOT_FLOATS)
 	$(BIN)/pytest -q -m 'not slow' --durations=25 tests
 
@@ -48,6 +50,14 @@ test-slow: install
 	$(BIN)/nbdev_test --n_workers 1 --flags slow --skip_folder_re '^(_|\.|experiments)'
 	$(OTHER_MACHINE) $(NBDEV_TEST) --file_re '^(10_runs|17_reliability)'
 	$(BIN)/pytest -q tests
+
+# The docs site in _site/: nbdev_docs where Quarto is installed (with .venv first on PATH: nbdev_docs runs
+# `pip install -e .[dev]` with the first pip it finds), else the same notebooks executed and rendered by mkdocs.
+# Nothing is installed outside .venv.
+docs: install
+	@if command -v quarto >/dev/null 2>&1; then PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbdev_docs; \
+	else OMP_NUM_THREADS=2 $(BIN)/mtclip docs --out _site; fi
+	@echo "serve it: $(BIN)/python -m http.server -d _site 8000"
 
 export: install
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean

@@ -10,7 +10,7 @@ from .core import MtclipError
 
 # %% auto 0
 __all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_bench', 'cmd_methods',
-           'cmd_data', 'cmd_train', 'cmd_experiments', 'cmd_demo', 'parser', 'main']
+           'cmd_data', 'cmd_train', 'cmd_experiments', 'cmd_docs', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -126,6 +126,14 @@ def cmd_experiments(args):
     table = experiment_parameters(args.names)
     print(table.to_markdown(index=False) if args.markdown else table.to_string(index=False))
 
+def cmd_docs(args):
+    from mtclip.docs import build_site, NotebookFailed
+    try: home = build_site(args.nbs, args.out, workers=args.workers, execute=not args.no_execute)
+    except NotebookFailed as e:           # a failing notebook is a failing test (exit 1), not bad input (2)
+        print(f"mtclip docs: {e}", file=sys.stderr)
+        return 1
+    print(f"docs site: {home} (python -m http.server -d {args.out} serves it)")
+
 def cmd_demo(args):
     from mtclip.demo import run_demo
     run_demo(args.out, quick=args.quick, pretrain=args.pretrain)
@@ -167,6 +175,12 @@ def parser() -> argparse.ArgumentParser:
                 cmd_experiments)
     x.add_argument("names", nargs="*", metavar="NAME", help="only these experiments (default: all)")
     x.add_argument("--markdown", action="store_true", help="print a markdown table")
+    o = command("docs", "the docs site: every library notebook executed (as nbdev_test runs it) and rendered with "
+                        "mkdocs (make docs uses nbdev_docs where Quarto is installed)", cmd_docs)
+    o.add_argument("--out", default="_site", help="folder for the site")
+    o.add_argument("--nbs", default="nbs", help="the notebooks' folder")
+    o.add_argument("--workers", type=int, default=2, help="notebooks executed at a time")
+    o.add_argument("--no-execute", action="store_true", help="render the notebooks as saved (seconds, no outputs)")
     c = command("collect", "one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR",
                 cmd_collect)
     c.add_argument("dir", help="a folder of runs (mtclip run / sweep --out)")
