@@ -178,10 +178,11 @@ def _home_page(path: Path) -> dict:
     return nb
 
 def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, only=None) -> Path:
-    """The docs site of the notebooks in `nbs`, in `site` (its sources in `site.src`): each library notebook executed as nbdev_test runs it
-    (`workers` at a time; `execute=False`: as saved), the experiment notebooks as they are (they are run by
-    papermill, with their outputs in their run folders), rendered by mkdocs-material + mkdocs-jupyter.
-    `only`: names of the library notebooks to include (a partial site, for tests). Returns the home page."""
+    """The docs site of the notebooks in `nbs`, in `site` (its sources in `site.src`): each library notebook
+    executed as nbdev_test runs it (`workers` at a time; `execute=False`: as saved), the experiment notebooks as they
+    are (papermill runs them, with their outputs in their run folders), rendered by mkdocs-material +
+    mkdocs-jupyter. `only`: names of the library notebooks to include (a partial site, for tests). Returns the home
+    page."""
     from fastcore.parallel import parallel
     nbs = Path(nbs).resolve(); repo = nbs.parent
     library, experiments = docs_notebooks(nbs)
@@ -192,24 +193,22 @@ def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, 
     work = site.with_name(site.name + ".src")      # the pages and mkdocs.yml, beside the site (one per site)
     shutil.rmtree(work, ignore_errors=True); (work / "docs").mkdir(parents=True)
     pages, runs = [], []
-    for path in library:
-        out = work / "docs" / path.name
+    for path in library:                           # titles from the notebooks as saved: execution adds no heading
+        out, saved = work / "docs" / path.name, json.loads(path.read_text())
+        pages.append(("", "Home", path.name) if path.stem == "index" else
+                     ("Library", page_title(saved["cells"], path.stem), path.name))
         if path.stem == "index": write_page(_home_page(path), out)
         elif execute: runs.append((path, out))
-        else: write_page(json.loads(path.read_text()), out, source_url)
+        else: write_page(saved, out, source_url)
     if runs:
         results = parallel(_execute_one, runs, source_url=source_url, n_workers=workers, progress=True)
         for (path, _), (ok, seconds) in zip(runs, results): print(f"{path.name}: {seconds:.1f} s")
         failed = [path.name for (path, _), (ok, _) in zip(runs, results) if not ok]
         if failed: raise NotebookFailed(f"{len(failed)} notebook(s) failed (the error is above): {', '.join(failed)}")
-    for path in library:
-        cells = json.loads((work / "docs" / path.name).read_text())["cells"]
-        pages.append(("" if path.stem == "index" else "Library", "Home" if path.stem == "index" else
-                      page_title(cells, path.stem), path.name))
     for path in experiments:
-        out = work / "docs" / f"experiments.{path.name}"
-        write_page(json.loads(path.read_text()), out)
-        pages.append(("Experiments", page_title(json.loads(out.read_text())["cells"], path.stem), out.name))
+        saved = json.loads(path.read_text())
+        write_page(saved, work / "docs" / f"experiments.{path.name}")
+        pages.append(("Experiments", page_title(saved["cells"], path.stem), f"experiments.{path.name}"))
     if (nbs / "images").is_dir(): shutil.copytree(nbs / "images", work / "docs" / "images")
     import jupyter_server_mathjax
     mathjax = work / "docs" / "assets" / "mathjax"
