@@ -6,12 +6,11 @@
 from __future__ import annotations
 import time
 from pathlib import Path
-import pandas as pd
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'DEMO_PRETRAINED', 'PRETRAIN_HERE', 'QUICK_PARAMS', 'SUMMARY_PLOTS',
-           'summary_plots', 'demo_entry', 'run_demo']
+__all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'DEMO_PRETRAINED', 'PRETRAIN_HERE', 'QUICK_PARAMS', 'demo_entry',
+           'run_demo']
 
 # %% ../nbs/12_demo.ipynb
 # notebooks in nbs/experiments, run over DEMO_SEEDS
@@ -24,26 +23,6 @@ DEMO_PRETRAINED = ["embedded", "embedded:1", "embedded:2"]
 PRETRAIN_HERE = ["embedded-pretrain:0", "embedded-pretrain:1", "embedded-pretrain:2"]   # --pretrain
 QUICK_PARAMS = {"mmap_methods": {"epochs": 1}}   # --quick: what keeps an experiment a smoke test (per notebook)
 
-
-SUMMARY_PLOTS = [("classification", "accuracy"), ("retrieval", "P@5"), ("regression", "MAE")]
-
-def summary_plots(rows: pd.DataFrame, out: Path) -> list[Path]:
-    "One bar plot per headline metric: domains on x, methods as colours, mean and std over seeds."
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt, seaborn as sns
-    paths = []
-    for task, metric in SUMMARY_PLOTS:
-        data = rows[(rows["task"] == task)].dropna(subset=[metric]) if metric in rows else rows.iloc[:0]
-        # a method measured by two experiments counts once
-        data = data.drop_duplicates([c for c in ("method", "domain", "seed", "pretrained") if c in data])
-        if not len(data): continue
-        fig, ax = plt.subplots(figsize=(2 + 1.3 * data["domain"].nunique(), 3.4))
-        sns.barplot(data=data, x="domain", y=metric, hue="method", errorbar="sd", ax=ax)
-        ax.set_title(f"{task}: {metric} (mean ± std over runs)")
-        fig.tight_layout()
-        paths.append(out / f"demo_{task}_{metric.replace('@', 'at')}.png")
-        fig.savefig(paths[-1], dpi=120); plt.close(fig)
-    return paths
 
 def demo_entry(entry) -> tuple[str, dict, dict]:
     "A `DEMO_EXPERIMENTS` entry as (notebook name, grid, fixed parameters)."
@@ -81,11 +60,8 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: li
                       base={"quick": quick, **params, **(QUICK_PARAMS.get(name, {}) if quick else {})})
         failed = table[table["status"] == "failed"]
         if len(failed): print(f"    {len(failed)} {name} run(s) failed: see {out / name / 'sweep.csv'}")
-    _stage(4, 4, "collect: one table (mean ± std over seeds and pretrained models) and its plots")
+    _stage(4, 4, "collect: per experiment, its tables (mean ± std over seeds and pretrained models) and plots")
     paths = write_collected(out, over=("seed", "pretrained"))
-    rows = pd.read_csv(out / "collected.csv")
-    paths.append(out / "results.csv"); rows.to_csv(paths[-1], index=False)
-    paths += summary_plots(rows, out)
     for path in paths: print("   ", path)
     print(f"\ndone in {time.time() - start:.0f} s; results in {out.resolve()}")
     return out

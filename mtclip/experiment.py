@@ -127,19 +127,18 @@ def show_results(rows: list[dict], out_dir: str | Path, columns: list[str] | Non
                      .to_markdown(index=False, floatfmt=".3f")))
     return table
 
-def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, x: str = "domain", hue: str = "method",
-                title: str = ""):
-    "A seaborn bar plot of `metric` per `x` (and `hue`), shown inline and saved as `<metric>.png` in out_dir."
-    import matplotlib.pyplot as plt, seaborn as sns
+def plot_metric(table: pd.DataFrame, out_dir: str | Path, metric: str, hue: str = "method", title: str = ""):
+    """`metric` per domain and `hue` as every mtclip plot draws it (`mtclip.runs.bar_plot`: each method in its own
+    colour, the chance line, the source domain marked), shown inline and saved as `<metric>.png` in `out_dir`."""
+    from IPython.display import Image, display
+    from mtclip.runs import bar_plot
+    from mtclip.tasks.core import TASK_KINDS
     plot = table.dropna(subset=[metric]) if metric in table else table.iloc[:0]
     if not len(plot): return None
-    fig, ax = plt.subplots(figsize=(1.5 + 1.2 * plot[x].nunique(), 3.2))
-    sns.barplot(data=plot, x=x, y=metric, hue=hue if hue in plot else None, ax=ax)
-    ax.set_title(title or metric)
-    if plot[metric].max() <= 1: ax.set_ylim(0, 1)
-    fig.tight_layout()
     path = Path(out_dir) / f"{metric.replace('@', 'at')}.png"
-    fig.savefig(path, dpi=120); plt.show()
+    bar_plot(plot, metric, path, title, hue=hue,
+             lower=any(k.headline == metric and k.lower_is_better for k in TASK_KINDS.values()))
+    display(Image(path))
     return path
 
 # %% ../nbs/09_experiment.ipynb

@@ -21,12 +21,13 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'EXPERIMENTS', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results',
-           'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted', 'notebook_parameters',
-           'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep',
-           'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary', 'collect', 'write_collected',
-           'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm',
-           'experiment_rows']
+           'EXPERIMENTS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
+           'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
+           'notebook_parameters', 'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name',
+           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
+           'headline_metric', 'configuration_columns', 'source_domain', 'compact_table', 'compact_markdown',
+           'method_colour', 'bar_plot', 'experiment_plots', 'collect', 'write_collected', 'best_settings',
+           'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -699,6 +700,197 @@ def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataF
     return out
 
 # %% ../nbs/10_runs.ipynb
+# numeric columns that experiments record beside their metrics, never a table's headline
+BOOKKEEPING = ("trainable", "trainable_percent", "n_train", "n_test", "examples", "seconds")
+
+def headline_metric(task: str, rows: pd.DataFrame) -> tuple[str, bool] | None:
+    "The metric tables and plots show for `task` (its kind's headline, else `score`) and whether lower is better."
+    from mtclip.tasks import kinds  # noqa: F401  (registers the task kinds)
+    from mtclip.tasks.core import TASK_KINDS
+    kind = TASK_KINDS.get(task)
+    rows = rows[rows["task"] == task] if "task" in rows else rows
+    others = [m for m in _metric_columns(rows) if not m.startswith("chance_") and m not in BOOKKEEPING]
+    for metric in ([kind.headline] if kind is not None else []) + ["score"] + others:
+        if metric in rows and rows[metric].notna().any():
+            return metric, bool(kind is not None and metric == kind.headline and kind.lower_is_better)
+    return None
+
+def _shown(v) -> str:
+    if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)): return "-"
+    return f"{v:.0f}" if isinstance(v, float) and v.is_integer() else str(v)
+
+def configuration_columns(rows: pd.DataFrame, over=("seed",)) -> tuple[dict, list, list]:
+    """Split the non-metric columns of one experiment's `rows`: (constants: the same in every row, configuration
+    keys, per-run outcomes: columns that differ between the `over` runs of one configuration)."""
+    place = [c for c in ("domain", "task") if c in rows]
+    metrics = set(_metric_columns(rows))
+    columns = [c for c in rows.columns if c not in {"run", "experiment", *place, *over} and c not in metrics]
+    frame = rows[columns + place + [c for c in over if c in rows]].map(
+        lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    constants = {c: frame[c].iloc[0] for c in columns if frame[c].nunique(dropna=False) == 1
+                 and frame[c].notna().all()}
+    keys = [c for c in columns if c not in constants and frame[c].notna().any()]
+    outcomes = []
+    for c in list(keys):
+        rest = [k for k in keys if k != c]
+        if frame.duplicated(subset=rest + place + [o for o in over if o in frame]).any(): continue
+        if rest + place and (frame.groupby(rest + place, dropna=False)[c].nunique(dropna=False) > 1).any():
+            outcomes.append(c); keys = rest
+    return constants, keys, outcomes
+
+# %% ../nbs/10_runs.ipynb
+def _format_values(values: pd.Series) -> tuple[float, int, str]:
+    "One number format for a table's values: (scale, decimals, unit)."
+    v = values.dropna().abs()
+    if len(v) and v.max() <= 1: return 100, 1, " (%)"
+    return 1, 2 if len(v) and v.max() < 10 else 1, ""
+
+def _mean_std(values, scale: float, decimals: int) -> str:
+    values = scale * np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not len(values): return "-"
+    if len(values) == 1: return f"{values[0]:.{decimals}f}"
+    return f"{values.mean():.{decimals}f} ± {values.std(ddof=1):.{decimals}f}"
+
+def _params(n) -> str:
+    return "-" if pd.isna(n) else f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} K" if n >= 1e3 else f"{n:.0f}"
+
+def source_domain(rows: pd.DataFrame) -> str | None:
+    "The domain the backbone was pretrained on, where the rows say (the embedded CLIP's `Photo`), else None."
+    if "arch" in rows and rows["arch"].astype(str).str.startswith("mtclip-").all():
+        from mtclip.data.world import SOURCE_DOMAIN
+        return SOURCE_DOMAIN
+    return None
+
+def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> tuple[pd.DataFrame, str]:
+    """One task's table: a row per configuration (`keys`), a column per domain (the source domain marked; rows
+    without a domain: "all domains"), Avg. over the domains (per run, then over runs), #params where trained, and
+    when `over` has `pretrained`, Avg. per pretrained model (mean over seeds); and its caption (metric, unit, runs)."""
+    metric, lower = headline_metric(task, rows)
+    rows = rows[(rows["task"] == task) & rows[metric].notna()].copy()
+    rows["domain"] = rows["domain"].fillna("all") if "domain" in rows else "all"
+    scale, decimals, unit = _format_values(rows[metric])
+    source = source_domain(rows)
+    domains = sorted(rows["domain"].unique(), key=lambda d: (d != source, d == "all", d))
+    averaged = [d for d in domains if d != "all"]
+    runs = [c for c in ("run", *over) if c in rows]
+    table, counts = [], set()
+    for config, g in rows.groupby(keys, dropna=False, sort=False) if keys else [((), rows)]:
+        line = {k: _shown(v) for k, v in zip(keys, config if isinstance(config, tuple) else (config,))}
+        for d in domains:
+            label = f"{d} (source)" if d == source else "all domains" if d == "all" else d
+            line[label] = _mean_std(g[g.domain == d][metric], scale, decimals)
+        per_run = g[g.domain != "all"].groupby(runs, dropna=False)[metric].agg(["mean", "size"])
+        complete = per_run[per_run["size"] == len(averaged)]["mean"]
+        if len(averaged) > 1: line["Avg."] = _mean_std(complete, scale, decimals)
+        if "trainable" in g and g["trainable"].notna().any(): line["#params"] = _params(g["trainable"].mean())
+        if len(averaged) > 1 and "pretrained" in over and g["pretrained"].nunique() > 1:
+            for p, pg in complete.reset_index().groupby("pretrained"):
+                line[f"Avg. {p}"] = _mean_std([pg["mean"].mean()], scale, decimals)
+        line["n"] = g.groupby(runs, dropna=False).ngroups
+        counts.add(line["n"]); table.append(line)
+    table = pd.DataFrame(table).fillna("-")
+    if len(counts) == 1: table = table.drop(columns="n")
+    what = " × ".join("seeds" if c == "seed" else f"{c} models" if c == "pretrained" else c for c in over)
+    n = counts.pop() if len(counts) == 1 else None
+    over_runs = ("one run (no std)" if n == 1 else
+                 f"mean ± std over {n} runs ({what})" if n else f"mean ± std over the n runs ({what})")
+    caption = (f"**{task}: {metric}{unit}**{', lower is better' if lower else ''}; {over_runs}"
+               + ("; Avg. per pretrained model: mean over seeds" if any(c.startswith("Avg. ") for c in table) else ""))
+    return table, caption
+
+# %% ../nbs/10_runs.ipynb
+def compact_markdown(rows: pd.DataFrame, over=("seed",), plots: dict | None = None) -> str:
+    """Markdown of every experiment in `rows`: its constant columns once, one compact table per task, the per-run
+    outcomes with how often each came out, and its plots (`plots`: experiment -> image paths relative to the
+    markdown)."""
+    md = []
+    experiments = rows.groupby("experiment", sort=False) if "experiment" in rows else [("results", rows)]
+    for experiment, g in experiments:
+        g = g.dropna(axis=1, how="all")
+        g.attrs = rows.attrs
+        constants, keys, outcomes = configuration_columns(g, over)
+        md += [f"## {experiment}", "", " · ".join(f"{k}: `{_shown(v)}`" for k, v in constants.items()), ""]
+        for task in g["task"].dropna().unique():
+            if headline_metric(task, g) is None: continue
+            table, caption = compact_table(g, task, keys, over)
+            align = ["left" if c in keys else "right" for c in table.columns]
+            md += [caption, "", table.to_markdown(index=False, disable_numparse=True, colalign=align), ""]
+        for c in outcomes:
+            md += [f"`{c}` differs between runs of one configuration (count of runs):", ""]
+            per_run = g.drop_duplicates([k for k in ("run", *over) if k in g])
+            for config, cg in per_run.groupby(keys, dropna=False, sort=False) if keys else [((), per_run)]:
+                seen = cg[c].map(_shown).value_counts()
+                if len(seen) > 1 or seen.index[0] != "-":
+                    label = ", ".join(_shown(v) for v in (config if isinstance(config, tuple) else (config,)))
+                    md.append(f"- {label}: " + "; ".join(f"`{v}` × {n}" for v, n in seen.items()))
+            md.append("")
+        md += [f"![{experiment}: {Path(p).stem}]({p})" for p in (plots or {}).get(experiment, [])] + [""]
+    return "\n".join(md)
+
+# %% ../nbs/10_runs.ipynb
+# every method's colour, the same in every plot (registered methods, then the baselines experiments report)
+_BASELINES = ("linear-probe", "linear-head", "ridge", "train-mean")
+
+def method_colour(method: str):
+    "The colour of `method` in every plot: fixed by its place among the registered methods and baselines."
+    import matplotlib
+    from mtclip.methods import METHODS
+    names = sorted(METHODS) + list(_BASELINES)
+    palette = [*matplotlib.colormaps["tab10"].colors, *matplotlib.colormaps["Dark2"].colors,
+               *matplotlib.colormaps["Set1"].colors]
+    return palette[names.index(method) % len(palette)] if method in names else (0.5, 0.5, 0.5)
+
+def bar_plot(rows: pd.DataFrame, metric: str, path, title: str = "", hue: str = "method", lower: bool = False):
+    """Bars of `metric` per domain and `hue` (mean, std over runs), each method in its colour, the chance line of
+    `chance_<metric>` where there is one, the source domain marked; saved to `path` (PNG); returns the figure."""
+    import matplotlib.pyplot as plt, seaborn as sns
+    data = rows.dropna(subset=[metric]).copy()
+    data["domain"] = data["domain"].fillna("all") if "domain" in data else "all"
+    source = source_domain(data)
+    order = sorted(data["domain"].unique(), key=lambda d: (d != source, d))
+    hues = list(dict.fromkeys(data[hue].astype(str)))
+    first = data.drop_duplicates(hue)
+    base = dict(zip(first[hue].astype(str), first["method"]))
+    palette = {h: method_colour(base[h]) for h in hues}
+    if len(set(palette.values())) < len(palette):      # configurations of one method: its colour, lighter and darker
+        for m in set(base.values()):
+            same = [h for h in hues if base[h] == m]
+            for i, h in enumerate(same): palette[h] = sns.light_palette(method_colour(m), len(same) + 1)[i + 1]
+    fig, ax = plt.subplots(figsize=(2.2 + 1.2 * len(order) + 0.25 * len(hues), 3.4))
+    sns.barplot(data=data.assign(**{hue: data[hue].astype(str)}), x="domain", y=metric, hue=hue, order=order,
+                hue_order=hues, palette=palette, errorbar="sd", ax=ax)
+    chance = f"chance_{metric}"
+    if chance in data and data[chance].notna().any():
+        ax.axhline(data[chance].mean(), color="black", linestyle="--", linewidth=1, label="chance")
+    ax.set_xticks(range(len(order)), [d + "\n(source)" if d == source else d for d in order])
+    ax.set_ylabel(metric + (" (lower is better)" if lower else ""))
+    ax.set_xlabel("")
+    ax.set_title(title or metric)
+    ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return fig
+
+def experiment_plots(rows: pd.DataFrame, out, over=("seed",)) -> dict:
+    "One `bar_plot` per experiment and task into `out` (`<experiment>_<task>.png`): experiment -> image paths."
+    import matplotlib; matplotlib.use("Agg")
+    plots = {}
+    for experiment, g in rows.groupby("experiment", sort=False):
+        g = g.dropna(axis=1, how="all"); g.attrs = rows.attrs
+        _, keys, _ = configuration_columns(g, over)
+        label = g[keys].map(_shown).agg(", ".join, axis=1) if keys else g["method"]
+        for task in g["task"].dropna().unique():
+            headline = headline_metric(task, g)
+            if headline is None: continue
+            path = Path(out) / f"{experiment}_{task}.png"
+            bar_plot(g[g["task"] == task].assign(configuration=label), headline[0], path,
+                     f"{experiment}: {task}", hue="configuration", lower=headline[1])
+            plots.setdefault(experiment, []).append(path)
+    return plots
+
+# %% ../nbs/10_runs.ipynb
 def collect(root, id_columns=(), over=("seed",)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every `results.json` below `root` as one DataFrame (with `run`), and its summary over the `over` columns
     (seeds); failed runs in `summary.attrs['failed']`."""
@@ -731,30 +923,27 @@ def collect(root, id_columns=(), over=("seed",)) -> tuple[pd.DataFrame, pd.DataF
                       "(see summary.attrs['failed'])")
     return rows, summary
 
-def write_collected(root, id_columns=(), digits: int | None = None, over=("seed",)) -> list[Path]:
-    """Write `collected.csv`, `summary.csv` and `summary.md` (mean ± std table, then failed runs) into `root`;
-    return the three paths. With `over` beyond `seed` (e.g. `("seed", "pretrained")`), the table is over all of
-    them and `summary.md` adds the same table per value of the other columns (e.g. per pretrained model)."""
+def write_collected(root, id_columns=(), over=("seed",), plots: bool = True) -> list[Path]:
+    """Write `collected.csv` (every row), `summary.csv` (every metric's mean and std per configuration) and
+    `summary.md` (per experiment, the compact tables of `compact_markdown` and `experiment_plots`' plots, then the
+    failed runs) into `root`; return their paths, then the plots'. `over`: what the mean ± std is over, e.g.
+    `("seed", "pretrained")` (few-shot seeds and pretrained models together; the tables add the Avg. per model)."""
     root = Path(root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows, summary = collect(root, id_columns, over)
     failed = pd.DataFrame(rows.attrs["failed"], columns=["run", "status", "error", "source"])
-    table = format_summary(summary, digits) if len(summary) else pd.DataFrame()
+    images = experiment_plots(rows, root, over) if plots and len(rows) else {}
     what = " × ".join("seeds" if c == "seed" else f"{c} values" for c in over)
     md = [f"# Results under `{root}`", "",
-          f"{counts_line(rows.attrs['counts'])}; metrics are mean ± std over {what}.", ""]
-    if len(table): md += [table.to_markdown(index=False), ""]
-    if len(table) and tuple(over) != ("seed",):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            per = format_summary(summarise(rows, id_columns), digits)
-        md += [f"## Per {', '.join(c for c in over if c != 'seed')} (mean ± std over seeds)", "",
-               per.to_markdown(index=False), ""]
+          f"{counts_line(rows.attrs['counts'])}; mean ± std over {what}; every metric of every configuration is in "
+          "`summary.csv`, every row in `collected.csv`.", ""]
+    if len(rows): md.append(compact_markdown(rows, over, {e: [p.name for p in ps] for e, ps in images.items()}))
     if len(failed): md += ["## Failed runs", "", failed[["run", "status", "error"]].to_markdown(index=False), ""]
     return [atomic_write(root / "collected.csv", lambda t: rows.to_csv(t, index=False)),
             atomic_write(root / "summary.csv", lambda t: summary.to_csv(t, index=False)),
-            atomic_write(root / "summary.md", lambda t: Path(t).write_text("\n".join(md)))]
+            atomic_write(root / "summary.md", lambda t: Path(t).write_text("\n".join(md)))] + \
+           [p for ps in images.values() for p in ps]
 
 # %% ../nbs/10_runs.ipynb
 NOT_SETTINGS = ("seed", "pretrained", "validation", "quick", "save_weights", "out_dir")   # never "chosen"

@@ -90,8 +90,10 @@ def test_demo_quick_leaves_its_files(tmp_path):
     out = tmp_path / "demo"
     done = mtclip("demo", "--quick", "--out", out)
     assert "[4/4]" in done.stdout
-    for name in ("results.csv", "summary.md", "demo_classification_accuracy.png"):
+    for name in ("collected.csv", "summary.md", "mt_clip_adapter_regression.png", "zero_shot_retrieval.png"):
         assert (out / name).is_file(), name
+    summary = (out / "summary.md").read_text()
+    assert "## mt_clip_adapter" in summary and "**regression: MAE**, lower is better" in summary and "nan" not in summary
     assert list(out.glob("zero_shot/*/zero_shot.ipynb"))
 
 

@@ -38,6 +38,8 @@ def templates(name_or_list: str | tuple | list) -> tuple[str, ...]:
 class TaskKind:
     "How one kind of task trains and is scored. Subclasses set `name` and override what their kind needs."
     name = ""
+    headline = ""              # the metric that results tables and plots show for this kind (one of `metrics`)
+    lower_is_better = False    # of the headline (errors such as MAE)
 
     def validate(self, task):
         "Refuse, in one line, a task this kind cannot have (checked when the `Task` is made)."

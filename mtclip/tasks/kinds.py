@@ -19,7 +19,7 @@ __all__ = ['Classification', 'clip_loss', 'Retrieval', 'RegressionHead', 'Regres
 # %% ../../nbs/06b_tasks.kinds.ipynb
 @register_task_kind
 class Classification(TaskKind):
-    name = "classification"
+    name, headline = "classification", "accuracy"
 
     def validate(self, task):
         if not task.classnames: raise MtclipError(f"classification task {task.name!r} needs classnames")
@@ -40,7 +40,9 @@ class Classification(TaskKind):
         return self.logits(model, key, task.classnames, image_features, bypass)
 
     def metrics(self, outputs, task):
-        return classification_metrics(outputs.cpu(), torch.tensor([r.label for r in task.test]), len(task.classnames))
+        # chance_accuracy: the accuracy of guessing one class uniformly at random (the plots' chance line)
+        return dict(classification_metrics(outputs.cpu(), torch.tensor([r.label for r in task.test]),
+                                           len(task.classnames)), chance_accuracy=1 / len(task.classnames))
 
     def zero_shot(self, backbone, task, template_set="photo", image_features=None):
         feats, scale = zero_shot_inputs(backbone, task, image_features)
@@ -62,7 +64,7 @@ def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_s
 # %% ../../nbs/06b_tasks.kinds.ipynb
 @register_task_kind
 class Retrieval(TaskKind):
-    name = "retrieval"
+    name, headline = "retrieval", "P@5"
 
     def check(self, task, backbone):
         if any(r.caption is None for r in task.train):
@@ -83,7 +85,9 @@ class Retrieval(TaskKind):
         txt = model.text_features(key, queries, bypass)
         return model.logit_scale * F.normalize(txt, dim=-1) @ F.normalize(image_features, dim=-1).T, relevance
 
-    def metrics(self, outputs, task): return retrieval_metrics(outputs[0].cpu(), outputs[1])
+    def metrics(self, outputs, task):
+        # chance_P@5: the precision of a random ranking, the fraction of relevant images per query
+        return dict(retrieval_metrics(outputs[0].cpu(), outputs[1]), **{"chance_P@5": outputs[1].float().mean().item()})
 
     def zero_shot(self, backbone, task, template_set="photo", image_features=None):
         feats, scale = zero_shot_inputs(backbone, task, image_features)
@@ -118,7 +122,7 @@ class RegressionHead(nn.Module):
 
 @register_task_kind
 class Regression(TaskKind):
-    name = "regression"
+    name, headline, lower_is_better = "regression", "MAE", True
 
     def check(self, task, backbone):
         if not task.train or any(r.target is None for r in task.train):
