@@ -59,8 +59,9 @@ docs: install
 	else OMP_NUM_THREADS=2 $(BIN)/mtclip docs --out _site; fi
 	@echo "serve it: $(BIN)/python -m http.server -d _site 8000"
 
+# README.md is written from nbs/index.ipynb (its source, and the docs' home page)
 export: install
-	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/mtclip readme
 
 # root (a container) needs --allow-root
 lab: install

@@ -10,7 +10,7 @@ from .core import MtclipError
 
 # %% auto 0
 __all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_bench', 'cmd_methods',
-           'cmd_data', 'cmd_train', 'cmd_experiments', 'cmd_docs', 'cmd_demo', 'parser', 'main']
+           'cmd_data', 'cmd_train', 'cmd_experiments', 'cmd_docs', 'cmd_readme', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb
 def _params(pairs) -> dict:
@@ -134,6 +134,14 @@ def cmd_docs(args):
         return 1
     print(f"docs site: {home} (python -m http.server -d {args.out} serves it)")
 
+def cmd_readme(args):
+    from mtclip.docs import write_readme
+    current = write_readme(args.nbs, args.out, check=args.check)
+    if args.check and not current:
+        print(f"{args.out} is not {args.nbs}/index.ipynb's: run `mtclip readme`", file=sys.stderr)
+        return 1
+    print(f"{args.out}: {'current' if current else 'written'} from {args.nbs}/index.ipynb")
+
 def cmd_demo(args):
     from mtclip.demo import run_demo
     run_demo(args.out, quick=args.quick, pretrain=args.pretrain)
@@ -181,6 +189,10 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--nbs", default="nbs", help="the notebooks' folder")
     o.add_argument("--workers", type=int, default=2, help="notebooks executed at a time")
     o.add_argument("--no-execute", action="store_true", help="render the notebooks as saved (seconds, no outputs)")
+    m = command("readme", "write README.md from nbs/index.ipynb (its source, also the docs' home page)", cmd_readme)
+    m.add_argument("--nbs", default="nbs", help="the notebooks' folder")
+    m.add_argument("--out", default="README.md", help="the README to write")
+    m.add_argument("--check", action="store_true", help="write nothing; exit 1 if the README is not current")
     c = command("collect", "one tidy table (CSV + markdown, mean ± std over seeds) of all runs below DIR",
                 cmd_collect)
     c.add_argument("dir", help="a folder of runs (mtclip run / sweep --out)")

@@ -11,7 +11,8 @@ from .core import MtclipError, atomic_write
 
 # %% auto 0
 __all__ = ['MATHJAX', 'MATHJAX_FONTS', 'docs_notebooks', 'directives', 'page_title', 'api_reference', 'docs_cells',
-           'execute_notebook', 'write_page', 'mkdocs_config', 'NotebookFailed', 'build_site']
+           'execute_notebook', 'write_page', 'readme_from_index', 'write_readme', 'mkdocs_config', 'NotebookFailed',
+           'build_site']
 
 # %% ../nbs/21_docs.ipynb
 def docs_notebooks(nbs) -> tuple[list[Path], list[Path]]:
@@ -127,6 +128,40 @@ def write_page(nb: dict, out, source_url: str = "") -> Path:
     return atomic_write(out, lambda tmp: Path(tmp).write_text(json.dumps(page, indent=1, ensure_ascii=False)))
 
 # %% ../nbs/21_docs.ipynb
+def _fenced(text: str, lang: str = "") -> str:
+    return f"```{lang}\n{text.rstrip()}\n```"
+
+def readme_from_index(index) -> str:
+    "The README's text from the notebook `index` (see above)."
+    cells, parts = json.loads(Path(index).read_text())["cells"], []
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            parts.append(re.sub(r"(\]\(|src=\")images/", r"\1nbs/images/", source))
+            continue
+        if cell["cell_type"] != "code": continue
+        flags = directives(source)
+        if "hide" in flags: continue
+        code = "\n".join(line for line in source.splitlines() if not _DIRECTIVE.match(line)).strip()
+        if code and flags.get("echo", "").strip() != "false": parts.append(_fenced(code, "python"))
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data: parts.append("".join(data["text/markdown"]).rstrip())
+            elif "text/plain" in data: parts.append(_fenced("".join(data["text/plain"])))
+            elif out.get("output_type") == "stream": parts.append(_fenced("".join(out["text"])))
+    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
+
+def write_readme(nbs="nbs", readme="README.md", check: bool = False) -> bool:
+    """Write `readme` from `nbs/index.ipynb` (atomically); with `check`, only say whether it is current. Returns
+    whether `readme` was (already) current."""
+    index = Path(nbs) / "index.ipynb"
+    if not index.is_file(): raise MtclipError(f"{index}: no such notebook; give the notebooks' folder (--nbs)")
+    text, readme = readme_from_index(index), Path(readme)
+    current = readme.is_file() and readme.read_text() == text
+    if not current and not check: atomic_write(readme, lambda t: Path(t).write_text(text))
+    return current
+
+# %% ../nbs/21_docs.ipynb
 # MathJax 2 served with the site (no CDN); jupyter-server-mathjax ships the STIX-Web fonts only, so a local config
 # (MATHJAX_FONTS, written beside it) makes them the web font
 MATHJAX = "assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/mtclip"
@@ -166,17 +201,6 @@ def _settings(repo: Path) -> dict:
     config.read(repo / "settings.ini", encoding="utf-8")
     return dict(config["DEFAULT"]) if "DEFAULT" in config else {}
 
-def _home_page(path: Path) -> dict:
-    """The home page: `index.ipynb`, or, where it includes the README with Quarto's `{{< include ../README.md >}}`
-    (as nbdev's docs do), the README itself, its pictures (`nbs/images/`) where the site keeps them."""
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        found = re.search(r"\{\{<\s*include\s+(\S+)\s*>\}\}", "".join(cell["source"]))
-        if cell["cell_type"] == "markdown" and found:
-            readme = (path.parent / found.group(1)).read_text().replace("](nbs/images/", "](images/")
-            return dict(nb, cells=[dict(cell_type="markdown", metadata={}, source=readme)])
-    return nb
-
 def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, only=None) -> Path:
     """The docs site of the notebooks in `nbs`, in `site` (its sources in `site.src`): each library notebook
     executed as nbdev_test runs it (`workers` at a time; `execute=False`: as saved), the experiment notebooks as they
@@ -197,8 +221,7 @@ def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, 
         out, saved = work / "docs" / path.name, json.loads(path.read_text())
         pages.append(("", "Home", path.name) if path.stem == "index" else
                      ("Library", page_title(saved["cells"], path.stem), path.name))
-        if path.stem == "index": write_page(_home_page(path), out)
-        elif execute: runs.append((path, out))
+        if execute and path.stem != "index": runs.append((path, out))
         else: write_page(saved, out, source_url)
     if runs:
         results = parallel(_execute_one, runs, source_url=source_url, n_workers=workers, progress=True)

@@ -169,10 +169,11 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
               arch: str = "mtclip-tiny-vit", pretrained: str | None = "embedded", cache_dir: str | None = None,
               shots: int | None = None, fraction: float | None = None, seed: int = 0, settings: dict | None = None,
               skip_bad: bool = False, quick: bool = False, progress: bool = True, snapshots: int = 8,
-              preset: str | None = None, **train_settings) -> pd.DataFrame:
-    """Train `method` on every domain of `dataset` jointly with checkpoints in `out`; returns (and writes) the test
-    metrics. `out` is locked while the run writes into it; task groups a method needs are found first by eq. 8
-    (`snapshots` steps). `preset` (e.g. "small") sizes the method for the backbone; `settings` override it."""
+              preset: str | None = None, domains: list | None = None, on_epoch=None, **train_settings) -> pd.DataFrame:
+    """Train `method` on every domain of `dataset` (or on `domains`) jointly with checkpoints in `out`; returns (and
+    writes) the test metrics. `out` is locked while the run writes into it; task groups a method needs are found
+    first by eq. 8 (`snapshots` steps). `preset` (e.g. "small") sizes the method for the backbone; `settings`
+    override it. `on_epoch(history)`: see `train`."""
     from mtclip.core import seed_everything, atomic_write, folder_lock
     from mtclip.methods.base import METHODS, PRESETS, method_config, build_method
     from mtclip.tasks.core import Task, templates as template_set
@@ -199,6 +200,9 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
                          lambda t: pd.DataFrame(records.skipped, columns=["where", "why"]).to_csv(t, index=False))
             print(f"skipped {len(records.skipped)} bad sample(s): {out / 'skipped.csv'}")
         split = domain_split(records, shots=shots, fraction=fraction, seed=seed)
+        unknown = sorted(set(domains or ()) - set(split))
+        if unknown: raise MtclipError(f"domains={unknown}: {dataset} has {', '.join(map(str, split))}")
+        if domains: split = {d: split[d] for d in domains}
         tasks = [Task(d or records.name, "classification", tr, te, classnames=records.prompt_names, domain=d)
                  for d, (tr, te) in split.items()]
         backbone = load_backbone(arch, pretrained, cache_dir, quick=quick)
@@ -206,7 +210,7 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
         settings, _ = gradient_groups_for(method, backbone, tasks, settings, config.batch_size, config.lr,
                                           template_set(config.templates)[0], seed, snapshots, progress)
         seed_everything(seed)                    # the method's initialisation draws from the global RNG
-        result = train(build_method(method, backbone, [t.name for t in tasks], **settings), tasks, config)
+        result = train(build_method(method, backbone, [t.name for t in tasks], **settings), tasks, config, on_epoch)
         rows = [dict(experiment="train", method=method, task="classification", domain=t.name, seed=seed,
                      **evaluate(result.model, t)) for t in tasks]
         save_trainable(result.model, out / "trainable.safetensors")

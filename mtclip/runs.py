@@ -716,7 +716,7 @@ def headline_metric(task: str, rows: pd.DataFrame) -> tuple[str, bool] | None:
     return None
 
 def _shown(v) -> str:
-    if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)): return "-"
+    if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) or v == "": return "-"
     return f"{v:.0f}" if isinstance(v, float) and v.is_integer() else str(v)
 
 def configuration_columns(rows: pd.DataFrame, over=("seed",)) -> tuple[dict, list, list]:
@@ -774,6 +774,8 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> 
     domains = sorted(rows["domain"].unique(), key=lambda d: (d != source, d == "all", d))
     averaged = [d for d in domains if d != "all"]
     runs = [c for c in ("run", *over) if c in rows]
+    models = sorted(rows["pretrained"].unique()) if "pretrained" in rows else []
+    per_model_column = f"Avg. per pretrained ({' / '.join(map(str, models))})"
     table, counts = [], set()
     for config, g in rows.groupby(keys, dropna=False, sort=False) if keys else [((), rows)]:
         line = {k: _shown(v) for k, v in zip(keys, config if isinstance(config, tuple) else (config,))}
@@ -784,19 +786,22 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> 
         complete = per_run[per_run["size"] == len(averaged)]["mean"]
         if len(averaged) > 1: line["Avg."] = _mean_std(complete, scale, decimals)
         if "trainable" in g and g["trainable"].notna().any(): line["#params"] = _params(g["trainable"].mean())
-        if len(averaged) > 1 and "pretrained" in over and g["pretrained"].nunique() > 1:
-            for p, pg in complete.reset_index().groupby("pretrained"):
-                line[f"Avg. {p}"] = _mean_std([pg["mean"].mean()], scale, decimals)
+        if len(averaged) > 1 and "pretrained" in over and rows["pretrained"].nunique() > 1:
+            per_model = complete.reset_index().groupby("pretrained")["mean"].mean()
+            line[per_model_column] = " / ".join(_mean_std([per_model[p]], scale, decimals) if p in per_model
+                                                else "-" for p in models)
         line["n"] = g.groupby(runs, dropna=False).ngroups
         counts.add(line["n"]); table.append(line)
     table = pd.DataFrame(table).fillna("-")
+    order = [*keys, *[c for c in table if c not in keys and c not in ("#params", per_model_column, "n")]]
+    table = table[order + [c for c in ("#params", per_model_column, "n") if c in table]]
     if len(counts) == 1: table = table.drop(columns="n")
     what = " × ".join("seeds" if c == "seed" else f"{c} models" if c == "pretrained" else c for c in over)
     n = counts.pop() if len(counts) == 1 else None
     over_runs = ("one run (no std)" if n == 1 else
                  f"mean ± std over {n} runs ({what})" if n else f"mean ± std over the n runs ({what})")
     caption = (f"**{task}: {metric}{unit}**{', lower is better' if lower else ''}; {over_runs}"
-               + ("; Avg. per pretrained model: mean over seeds" if any(c.startswith("Avg. ") for c in table) else ""))
+               + ("; Avg. per pretrained model: mean over seeds" if per_model_column in table else ""))
     return table, caption
 
 # %% ../nbs/10_runs.ipynb
@@ -835,7 +840,7 @@ _BASELINES = ("linear-probe", "linear-head", "ridge", "train-mean")
 def method_colour(method: str):
     "The colour of `method` in every plot: fixed by its place among the registered methods and baselines."
     import matplotlib
-    from mtclip.methods import METHODS
+    from mtclip.methods.base import METHODS
     names = sorted(METHODS) + list(_BASELINES)
     palette = [*matplotlib.colormaps["tab10"].colors, *matplotlib.colormaps["Dark2"].colors,
                *matplotlib.colormaps["Set1"].colors]
@@ -863,7 +868,8 @@ def bar_plot(rows: pd.DataFrame, metric: str, path, title: str = "", hue: str = 
     chance = f"chance_{metric}"
     if chance in data and data[chance].notna().any():
         ax.axhline(data[chance].mean(), color="black", linestyle="--", linewidth=1, label="chance")
-    ax.set_xticks(range(len(order)), [d + "\n(source)" if d == source else d for d in order])
+    ax.set_xticks(range(len(order)), [d + "\n(source)" if d == source else "all\ndomains" if d == "all" else d
+                                      for d in order])
     ax.set_ylabel(metric + (" (lower is better)" if lower else ""))
     ax.set_xlabel("")
     ax.set_title(title or metric)

@@ -176,13 +176,13 @@ def rows(markdown: str) -> list[list[str]]:
 
 
 def test_readme_method_table_lists_the_registry():
-    "Every registered method, with what trains, sharing, presets and lr as `mtclip methods` says (counts: slow test)."
+    "Every registered method, with its paper, what trains, sharing, presets and lr as `mtclip methods` says (counts: slow test)."
     from mtclip.methods.base import methods_table
     words, table = readme_methods()
     assert words[:2] == ["mtclip", "methods"] and "--markdown" in words
     tasks = int(words[words.index("--tasks") + 1])
     fast = rows(methods_table(tasks=tasks).to_markdown(index=False))
-    assert [r[:5] for r in rows(table)] == fast, "README's method table is stale: paste `" + " ".join(words) + "`"
+    assert [r[:6] for r in rows(table)] == fast, "README's method table is stale: paste `" + " ".join(words) + "`"
 
 
 @pytest.mark.slow
@@ -192,3 +192,10 @@ def test_readme_method_table_is_the_command_output():
                           cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == table.strip()
+
+
+def test_readme_is_generated_from_index():
+    "README.md is nbs/index.ipynb's, as `mtclip readme` writes it (the docs' home page is the same notebook)."
+    from mtclip.docs import readme_from_index
+    assert readme_from_index(REPO / "nbs" / "index.ipynb") == README.read_text(), \
+        "README.md differs from nbs/index.ipynb: edit the notebook, then run `mtclip readme`"

@@ -90,6 +90,7 @@ def _device_of(clip): return next(clip.parameters()).device
 @register_method("mt-adapter")
 class MultiTaskCLIPAdapter(_PostEncoderAdapters):
     "Multi-Task CLIP-Adapter (Han): bottleneck adapters after CLIP's frozen image and text encoders."
+    paper = "Multi-Task CLIP-Adapter: Han"
     config_class = MTAdapterConfig
 
     def parameter_parts(self, config):
@@ -108,6 +109,7 @@ class MultiTaskCLIPAdapter(_PostEncoderAdapters):
 @register_method("clip-adapter")
 class CLIPAdapter(_PostEncoderAdapters):
     "CLIP-Adapter (Gao et al.): f* = ratio * A(f) + (1 - ratio) * f on the image features; the text side is CLIP's."
+    paper = "CLIP-Adapter: Gao et al., arXiv:2110.04544 (2021)"
     config_class = CLIPAdapterConfig
     parts = ("image",)
 

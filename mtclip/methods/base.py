@@ -73,6 +73,7 @@ class Method(nn.Module):
     parts: tuple[str, ...] = ()   # the parameter parts; `self.sharing` says which copy of each serves which task
     changes_encoders = False   # True for methods that act inside the encoders (prompts, LoRA, BitFit, full)
     trains = True              # False for a method with nothing to train (zero-shot): `mtclip train` refuses it
+    paper = ""                 # where the method comes from (`mtclip methods` and the README show it)
     default_lr = 1e-2          # the learning rate experiments train it with unless told otherwise
     default_sampling = "round-robin"   # the trainer's steps unless told: one task's batch each (see train.loop)
     presets: dict = {}         # preset name -> settings, or a function of the backbone giving them (see PRESETS)
@@ -207,11 +208,13 @@ def build_method(name: str, backbone: Backbone, tasks: list[str], **settings) ->
 @register_method("zero-shot")
 class ZeroShot(Method):
     "CLIP as it is: hand-made prompts, nothing trains."
+    paper = "CLIP: Radford et al., ICML 2021"
     trains = False
 
 @register_method("full")
 class FullFineTune(Method):
     "Every CLIP weight trains: CLIP itself when shared, else one full copy of CLIP per task (or group)."
+    paper = "the baseline of every paper here"
     config_class = TaskGroupsConfig
     parts = ("clip",)
     lm_towers = ()             # on the generative model: every weight of it trains (VL-Adapter's full fine-tuning)
@@ -260,7 +263,8 @@ def methods_table(arch: str | None = None, tasks: int = 4):
         # without an arch only the sharing is shown: the small sizes fit the tiny CLIP's text context
         built = build_method(name, backbone, [f"task{i}" for i in range(tasks)],
                              **({} if arch else cls.preset("small", backbone)))
-        row = {"method": name, "trains": (cls.__doc__ or "").strip().splitlines()[0] if cls.trains else "nothing",
+        row = {"method": name, "paper": cls.paper or "-",
+               "trains": (cls.__doc__ or "").strip().splitlines()[0] if cls.trains else "nothing",
                "sharing": ", ".join(f"{part}: {scheme}" for part, scheme in built.sharing.schemes.items()) or "-",
                "presets": ", ".join(cls.presets) or "-", "default lr": f"{cls.default_lr:g}" if cls.trains else "-"}
         if arch:

@@ -19,6 +19,7 @@ class BitFitConfig(TunedCLIPConfig):
 @register_method("bitfit")
 class BitFit(TunesCLIP):
     "Train every bias term of CLIP: one copy for all tasks (multi-task) or one per task (single-task)."
+    paper = "BitFit: Ben Zaken et al., ACL 2022"
     config_class = BitFitConfig
     tuned = ("biases",)
     changes_encoders = True

@@ -104,6 +104,7 @@ class TunesCLIP(Method):
 @register_method("layer-norm")
 class LayerNormTuning(TunesCLIP):
     "Every LayerNorm of CLIP trains (weights and biases), nothing else (VL-Adapter's 'layer norm' rows)."
+    paper = "VL-Adapter: Sung et al., CVPR 2022 (Table 5)"
     config_class = TunedCLIPConfig
     changes_encoders = True
     tuned = ("layer_norms",)
@@ -120,6 +121,7 @@ class ProjectionConfig(TunedCLIPConfig):
 @register_method("projection")
 class ProjectionTuning(TunesCLIP):
     "CLIP's projections into the joint space train (image and text), nothing else (VL-Adapter's Table 5)."
+    paper = "VL-Adapter: Sung et al., CVPR 2022 (Table 5)"
     config_class = ProjectionConfig
     changes_encoders = True
     tuned = ("projections",)

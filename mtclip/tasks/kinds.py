@@ -87,7 +87,8 @@ class Retrieval(TaskKind):
 
     def metrics(self, outputs, task):
         # chance_P@5: the precision of a random ranking, the fraction of relevant images per query
-        return dict(retrieval_metrics(outputs[0].cpu(), outputs[1]), **{"chance_P@5": outputs[1].float().mean().item()})
+        chance = {"chance_P@5": outputs[1].float().mean().item()}
+        return dict(retrieval_metrics(outputs[0].cpu(), outputs[1]), **chance)
 
     def zero_shot(self, backbone, task, template_set="photo", image_features=None):
         feats, scale = zero_shot_inputs(backbone, task, image_features)

@@ -89,9 +89,11 @@ def _signals_stop_at_step_end(enabled: bool):
         for s, h in old.items(): signal.signal(s, h)
 
 # %% ../../nbs/08e_train.loop.ipynb
-def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, **settings) -> TrainResult:
+def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, on_epoch=None,
+          **settings) -> TrainResult:
     """Train `method` (and the task heads) on `tasks` jointly; settings override `config`'s fields
-    (`sampling=None`: the method's `default_sampling`)."""
+    (`sampling=None`: the method's `default_sampling`). `on_epoch(history)` is called after every epoch with the
+    history so far (a live loss curve)."""
     config = TrainConfig(**{**(asdict(config) if config else {}), **settings})
     if config.sampling is None: config = replace(config, sampling=method.default_sampling)
     unknown = set(config.loss_weights) - {t.name for t in tasks}
@@ -130,6 +132,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, config))
     weights = {t.name: float(config.loss_weights.get(t.name, 1.0)) for t in tasks}
     loop = Loop(model, opt, sched, g, sizes, weights, total, config, ckpt)
+    loop.on_epoch = on_epoch
     if ckpt and config.resume and ckpt.path.is_file(): ckpt.restore(loop)
     model.train()
     # On cached features a step is a few tiny matmuls: on CPU, handing them to several threads costs more than
@@ -155,6 +158,7 @@ class Loop:
         self.last_task = "?"                            # the task of the last step (named if parameters diverge)
         # a mid-epoch resume: the RNG states to put back after redrawing the plan
         self._rng_after_plan = None
+        self.on_epoch = None                            # called with the history after each epoch
 
     def state_dict(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Everything a resume needs, as tensors and JSON: the trainable state, the optimiser, the scheduler, the RNGs,
@@ -220,6 +224,7 @@ def _epoch(self: Loop, stop: dict, bar):
     self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
     self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
     if self.ckpt: self.ckpt.save(self)
+    if self.on_epoch: self.on_epoch(pd.DataFrame(self.rows))
 
 @patch
 def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):

@@ -57,6 +57,7 @@ class _SwappedUnits(MmAP):
 @register_method("joint-prompts")
 class JointPrompts(_SwappedUnits):
     "Fig. 5a: text and visual prompts learned independently and trained jointly, group-shared + task-specific."
+    paper = "MmAP: Xin et al., AAAI 2024 (Fig. 5a)"
     config_class = JointPromptsConfig
     def make_unit(self, config):
         return JointPrompt(self.depth, config.b, self.text_width, self.vision_width, config.init_std,
@@ -66,6 +67,7 @@ class JointPrompts(_SwappedUnits):
 class MLPPrompts(_SwappedUnits):
     ("Fig. 5b: text and visual prompts generated from a source prompt by two MLP (Linear) layers, "
      "group-shared + task-specific.")
+    paper = "MmAP: Xin et al., AAAI 2024 (Fig. 5b)"
     config_class = MLPPromptsConfig
     def make_unit(self, config):
         return MLPPrompt(self.depth, config.b, self.n, self.text_width, self.vision_width, config.init_std,

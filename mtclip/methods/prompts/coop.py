@@ -34,6 +34,7 @@ class CoOpConfig(MethodConfig):
 @register_method("coop")
 class CoOp(PromptMethod):
     "Learned text context (CoOp); one context per task (single-task) or one for all (CoOp-MT)."
+    paper = "CoOp: Zhou et al., IJCV 2022"
     config_class = CoOpConfig
     parts = ("context",)
     presets = {"small": dict(n_ctx=4)}

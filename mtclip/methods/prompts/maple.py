@@ -41,6 +41,7 @@ class MaPLePrompt(nn.Module):
 @register_method("maple")
 class MaPLe(PromptMethod):
     "Multi-modal prompts with text-to-vision coupling (MaPLe); MaPLe-MT in the multi-task form."
+    paper = "MaPLe: Khattak et al., CVPR 2023"
     config_class = MaPLeConfig
     parts = ("prompts",)
     presets = {"small": dict(n_ctx=4)}

@@ -91,6 +91,7 @@ def mmap_parameter_count(depth: int, b: int, m: int, n: int, d_l: int, d_v: int,
 @register_method("mmap")
 class MmAP(PromptMethod):
     "Multi-modal Alignment Prompt with group-shared and task-specific MmAPs (MmAP paper, eqs. 6-12)."
+    paper = "MmAP: Xin et al., AAAI 2024"
     config_class = MmAPConfig
     # small: 4 prompt tokens per layer (2 group-shared + 2 task-specific), n half the widths' gcd
     presets = {"small": lambda backbone: dict(

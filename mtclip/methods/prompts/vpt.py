@@ -29,6 +29,7 @@ class VPTConfig(MethodConfig):
 @register_method("vpt")
 class VPT(PromptMethod):
     "Deep visual prompts (VPT-deep); the text encoder is untouched."
+    paper = "VPT: Jia et al., ECCV 2022"
     config_class = VPTConfig
     parts = ("prompts",)
     presets = {"small": dict(n_tokens=4)}

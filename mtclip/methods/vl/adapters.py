@@ -123,6 +123,7 @@ class InTowerAdapters(TunesCLIP):
 @register_method("houlsby")
 class HoulsbyAdapters(InTowerAdapters):
     "Houlsby adapters x + up(GELU(down(x))) after every attention and MLP sublayer inside CLIP (VL-Adapter eq. 3)."
+    paper = "Houlsby et al., ICML 2019, placed as in VL-Adapter (Sung et al., CVPR 2022)"
     def make_parts(self, config):
         def linears(d_in, d_out, zero):
             def make(width):
@@ -152,6 +153,7 @@ class CompacterConfig(InTowerAdapterConfig):
 @register_method("compacter")
 class Compacter(InTowerAdapters):
     "Compacter: adapters whose down and up layers are PHM layers, W = Σ A_i ⊗ B_i (VL-Adapter eq. 5)."
+    paper = "Compacter: Karimi Mahabadi et al., NeurIPS 2021, as in VL-Adapter"
     config_class = CompacterConfig
 
     def own_parts(self, config): return self.parts + (("phm_rule",) if config.shared_rule else ())
@@ -213,6 +215,7 @@ class AdapterHyperNet(nn.Module):
 @register_method("hyperformer")
 class Hyperformer(InTowerAdapters):
     "Hyperformer: a shared hyper-network generates every adapter from task and layer embeddings (VL-Adapter eq. 4)."
+    paper = "Hyperformer: Karimi Mahabadi et al., ACL 2021, as in VL-Adapter"
     config_class = HyperformerConfig
     parts = ("hypernet", "task_embedding")
     sharing_forms = {"single": {"task_embedding": "task"}, "multiple": {**KEEP_CLIP_SHARED}}

@@ -97,6 +97,7 @@ class LoRAConfig(TunedCLIPConfig):
 @register_method("lora")
 class LoRA(TunesCLIP):
     "LoRA: low-rank updates (alpha/r) B A x on CLIP's attention projections (q, v by default), biases trained too."
+    paper = "LoRA: Hu et al., ICLR 2022, as in VL-Adapter"
     config_class = LoRAConfig
     parts = ("lora",)
     presets = {"small": dict(r=16)}    # the tiny CLIP's width 128: r = 128 would be a full-rank update

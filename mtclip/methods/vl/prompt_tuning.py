@@ -49,6 +49,7 @@ class PromptTuningConfig(TaskGroupsConfig):
 @register_method("prompt-tuning")
 class PromptTuning(PromptMethod):
     "Prompt tuning (VL-Adapter): learned tokens at the input of CLIP's towers, from Embedding, Linear, Tanh, Linear."
+    paper = "Lester et al., EMNLP 2021, as VL-Adapter (Sung et al., CVPR 2022) uses it"
     _lm_entry = None
     config_class = PromptTuningConfig
     parts = ("prompts",)
