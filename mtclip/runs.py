@@ -774,7 +774,7 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> 
     domains = sorted(rows["domain"].unique(), key=lambda d: (d != source, d == "all", d))
     averaged = [d for d in domains if d != "all"]
     runs = [c for c in ("run", *over) if c in rows]
-    models = sorted(rows["pretrained"].unique()) if "pretrained" in rows else []
+    models = sorted(rows["pretrained"].dropna().astype(str).unique()) if "pretrained" in rows else []
     per_model_column = f"Avg. per pretrained ({' / '.join(map(str, models))})"
     table, counts = [], set()
     for config, g in rows.groupby(keys, dropna=False, sort=False) if keys else [((), rows)]:
@@ -787,7 +787,7 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> 
         if len(averaged) > 1: line["Avg."] = _mean_std(complete, scale, decimals)
         if "trainable" in g and g["trainable"].notna().any(): line["#params"] = _params(g["trainable"].mean())
         if len(averaged) > 1 and "pretrained" in over and rows["pretrained"].nunique() > 1:
-            per_model = complete.reset_index().groupby("pretrained")["mean"].mean()
+            per_model = complete.reset_index().astype({"pretrained": str}).groupby("pretrained")["mean"].mean()
             line[per_model_column] = " / ".join(_mean_std([per_model[p]], scale, decimals) if p in per_model
                                                 else "-" for p in models)
         line["n"] = g.groupby(runs, dropna=False).ngroups
