@@ -90,8 +90,7 @@ def comparison(rows: pd.DataFrame, methods=None, domains=None, metric: str = "ac
     table, caption = compact_table(rows, "classification", ["method"])
     caption = caption.replace("accuracy", metric, 1)
     path = Path(path or tempfile.mkstemp(suffix=".png")[1])
-    bar_plot(rows.assign(**{f"chance_{metric}": rows.get("chance_accuracy")}) if metric == "accuracy" else rows,
-             metric, path, f"classification: {metric}")
+    bar_plot(rows, metric, path, f"classification: {metric}")
     return table, caption, path
 
 # %% ../nbs/explorer.ipynb
