@@ -86,9 +86,7 @@ def comparison(rows: pd.DataFrame, methods=None, domains=None, metric: str = "ac
     if domains: rows = rows[rows["domain"].isin(domains)]
     if rows.empty or metric not in rows or rows[metric].isna().all():
         raise MtclipError(f"no classification rows with {metric} for methods={methods} domains={domains}")
-    rows = rows.assign(accuracy=rows[metric]) if metric != "accuracy" else rows   # the table's headline column
-    table, caption = compact_table(rows, "classification", ["method"])
-    caption = caption.replace("accuracy", metric, 1)
+    table, caption = compact_table(rows, "classification", ["method"], metric=metric)
     path = Path(path or tempfile.mkstemp(suffix=".png")[1])
     bar_plot(rows, metric, path, f"classification: {metric}")
     return table, caption, path

@@ -762,11 +762,15 @@ def source_domain(rows: pd.DataFrame) -> str | None:
         return SOURCE_DOMAIN
     return None
 
-def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",)) -> tuple[pd.DataFrame, str]:
+def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",),
+                  metric: str | None = None) -> tuple[pd.DataFrame, str]:
     """One task's table: a row per configuration (`keys`), a column per domain (the source domain marked; rows
     without a domain: "all domains"), Avg. over the domains (per run, then over runs), #params where trained, and
-    when `over` has `pretrained`, Avg. per pretrained model (mean over seeds); and its caption (metric, unit, runs)."""
-    metric, lower = headline_metric(task, rows)
+    when `over` has `pretrained`, Avg. per pretrained model (mean over seeds); and its caption (metric, unit, runs).
+    `metric`: another than the task kind's headline."""
+    headline, lower = headline_metric(task, rows)
+    if metric is not None and metric != headline: lower = False    # another metric than the headline (f1, ...)
+    metric = metric or headline
     rows = rows[(rows["task"] == task) & rows[metric].notna()].copy()
     rows["domain"] = rows["domain"].fillna("all") if "domain" in rows else "all"
     scale, decimals, unit = _format_values(rows[metric])
