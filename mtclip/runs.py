@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_runs.ipynb 3
 from __future__ import annotations
-import ast, itertools, json, math, os, re, signal, threading, time, warnings, weakref
+import ast, html, itertools, json, math, os, re, signal, threading, time, warnings, weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,11 +23,12 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
            'EXPERIMENTS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
            'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
-           'notebook_parameters', 'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name',
-           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
-           'headline_metric', 'configuration_columns', 'source_domain', 'compact_table', 'compact_markdown',
-           'method_colour', 'bar_plot', 'experiment_plots', 'collect', 'write_collected', 'best_settings',
-           'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm', 'experiment_rows']
+           'notebook_parameters', 'settle_progress_bars', 'run_notebook', 'experiment_notebook',
+           'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs', 'run_counts',
+           'counts_line', 'summarise', 'format_summary', 'headline_metric', 'configuration_columns', 'source_domain',
+           'compact_table', 'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots', 'collect',
+           'write_collected', 'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order',
+           'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -261,6 +262,44 @@ def _mark_interrupted(out_nb: Path, source: Path, params: dict, signal_name: str
     return atomic_write(out_nb, lambda t: Path(t).write_text(json.dumps(nb, indent=1, ensure_ascii=False)))
 
 # %% ../nbs/10_runs.ipynb
+_WIDGET_VIEW, _WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
+_WIDE_SPACES = str.maketrans({"\u2002": " ", "\u2007": " "})   # tqdm pads its HTML text with these
+
+def _bar_text(state: dict, box: dict) -> str | None:
+    "tqdm's notebook bar `box` (an HBox: description, FloatProgress, statistics) at its saved state, as text."
+    try: left, bar, right = (state[c.removeprefix("IPY_MODEL_")]["state"] for c in box["children"])
+    except (KeyError, ValueError, TypeError, AttributeError): return None
+    left, right = (html.unescape(str(t.get("value", ""))).translate(_WIDE_SPACES) for t in (left, right))
+    percent = re.search(r"(\d+)%$", left.rstrip())          # the bar as the text says (the widget may lag behind it)
+    if percent: filled = round(int(percent.group(1)) / 10)
+    elif isinstance(bar.get("value"), (int, float)) and isinstance(bar.get("max"), (int, float)) and bar["max"] > 0:
+        filled = round(10 * bar["value"] / bar["max"])
+    else: return None
+    filled = min(10, max(0, filled))
+    return f"{left}|{'█' * filled}{' ' * (10 - filled)}|{right}"
+
+def settle_progress_bars(nb: dict) -> int:
+    """Give each progress-bar widget output of the executed notebook `nb` (a dict, changed in place) the text of its
+    final state, from the widget state saved in the notebook's metadata; returns how many outputs changed."""
+    state = nb.get("metadata", {}).get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
+    changed = 0
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(_WIDGET_VIEW)
+            model = state.get(view.get("model_id")) if isinstance(view, dict) else None
+            if not model or model.get("model_name") != "HBoxModel": continue
+            text = _bar_text(state, model.get("state", {}))
+            if text is not None: out["data"]["text/plain"], changed = text, changed + 1
+    return changed
+
+def _settle_file(path: Path):
+    "`settle_progress_bars` on the notebook file `path`, rewritten atomically when a bar changed; unreadable: left."
+    try: nb = json.loads(Path(path).read_text())
+    except (OSError, ValueError): return
+    if settle_progress_bars(nb):
+        atomic_write(path, lambda t: Path(t).write_text(json.dumps(nb, indent=1, ensure_ascii=False)))
+
+# %% ../nbs/10_runs.ipynb
 def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: bool, cwd: str) -> Path:
     "Run the checked notebook `path` with the typed `params` into `out_dir`, holding its lock; the executed copy."
     out_dir = writable_folder(out_dir)
@@ -284,10 +323,12 @@ def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: boo
             raise RunInterrupted(f"{path.name} interrupted by {name}; partial executed notebook: {out_nb}; "
                                  "run the same command again to start it over", name, out_nb) from None
         except Exception as e:
+            _settle_file(out_nb)
             err = _error_line(e)
             where = f" in cell {e.exec_count}" if isinstance(e, PapermillExecutionError) else ""
             raise RunFailed(f"{path.name} failed{where}: {err}; executed notebook with the traceback: {out_nb}",
                             notebook=out_nb, error=err) from e
+    _settle_file(out_nb)
     return out_nb
 
 def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str = "python3",

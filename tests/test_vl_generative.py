@@ -23,3 +23,22 @@ def test_vl_generative_refuses_a_method_outside_the_lm(tmp_path):
     done = mtclip("run", "vl_generative", "--out", tmp_path / "x", "-p", "method", "coop", "-p", "quick", "true",
                   check=False)
     one_error_line(done, "method='coop'", "houlsby")
+
+
+def test_vl_generative_trains_clip_on_vqa_alone(tmp_path):
+    "Table 3's analogue: VQA alone, CLIP fine-tuned beside the LM; CLIP counted among the updated parameters."
+    out = tmp_path / "t3"
+    mtclip("run", "vl_generative", "--out", out, "-p", "quick", "true", "-p", "tasks", "vqa", "-p", "train_clip",
+           "true", "-p", "method", "full")
+    rows = pd.read_csv(out / "results.csv")
+    assert rows.task.tolist() == ["vqa", "average"] and rows.train_clip.all() and (rows.clip_lr == 1e-6).all()
+    assert rows.updated_percent.iloc[0] == 100 and rows.total.iloc[0] > 1_500_000   # the LM, θV→L and CLIP
+    bars = [o["data"]["text/plain"] for c in json.loads((out / "vl_generative.ipynb").read_text())["cells"]
+            for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert any(b.startswith("train full on vqa: 100%") for b in bars), bars    # progress bars at their end, not 0%
+
+
+def test_vl_generative_refuses_unknown_tasks(tmp_path):
+    done = mtclip("run", "vl_generative", "--out", tmp_path / "x", "-p", "tasks", "vqa,ocr", "-p", "quick", "true",
+                  check=False)
+    one_error_line(done, "tasks='vqa,ocr'", "vqa,gqa,nlvr,caption")

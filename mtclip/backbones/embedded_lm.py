@@ -4,7 +4,7 @@
 
 # %% ../../nbs/04b_backbones.embedded_lm.ipynb 3
 from __future__ import annotations
-import hashlib, json, math, time
+import hashlib, json, math, shutil, time
 from dataclasses import dataclass, asdict
 from itertools import product
 from pathlib import Path
@@ -12,15 +12,17 @@ import numpy as np
 import torch
 from safetensors.torch import save_model
 from tqdm.auto import tqdm
-from ..core import cache_dir, atomic_write, seed_everything
+from ..core import MtclipError, cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
+from .embedded import sha256
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
 from ..data.vl_readers import TASK_PREFIXES
 
 # %% auto 0
-__all__ = ['SPECIAL_TOKENS', 'world_texts', 'world_vocabulary', 'world_tokenizer', 'EmbeddedLMConfig', 'infill',
-           'pretraining_batch', 'pretrain_lm', 'embedded_lm_dir', 'embedded_lm']
+__all__ = ['SPECIAL_TOKENS', 'LM_CHECK', 'world_texts', 'world_vocabulary', 'world_tokenizer', 'EmbeddedLMConfig', 'infill',
+           'pretraining_batch', 'pretrain_lm', 'embedded_lm_dir', 'pretrained_lm_here', 'lm_reference_file',
+           'denoising_check', 'make_lm_reference', 'reference_lm_weights', 'embedded_lm']
 
 # %% ../../nbs/04b_backbones.embedded_lm.ipynb
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")     # BART's ids 0-4
@@ -138,9 +140,9 @@ def pretrain_lm(config: EmbeddedLMConfig = EmbeddedLMConfig(), progress: bool = 
 def embedded_lm_dir(config: EmbeddedLMConfig = EmbeddedLMConfig()) -> Path:
     return cache_dir() / "embedded_lm" / f"{config.arch}-{config.key}"
 
-def embedded_lm(config: EmbeddedLMConfig = EmbeddedLMConfig(), device=None, progress: bool = True):
-    """The embedded default's language model and its tokenizer: pretrained here once (≈2 min on 2 cores) and cached
-    (`embedded_lm_dir`), then loaded frozen from the cache."""
+def pretrained_lm_here(config: EmbeddedLMConfig = EmbeddedLMConfig(), progress: bool = True) -> Path:
+    """The weights file of the embedded LM pretrained on this machine with `config`: pretrained once (≈2 min on
+    2 cores) into mtclip's cache (`embedded_lm_dir`, with its stats), then reused."""
     folder = embedded_lm_dir(config)
     weights = folder / "model.safetensors"
     if not weights.is_file():
@@ -148,4 +150,62 @@ def embedded_lm(config: EmbeddedLMConfig = EmbeddedLMConfig(), device=None, prog
         model, stats = pretrain_lm(config, progress)
         atomic_write(folder / "stats.json", lambda t: Path(t).write_text(json.dumps(stats, indent=1)))
         atomic_write(weights, lambda t: save_model(model, t))
+    return weights
+
+# %% ../../nbs/04b_backbones.embedded_lm.ipynb
+LM_CHECK = dict(texts_seed=99, n=200, noise_seed=5)   # the held-out batch of the denoising check
+
+def lm_reference_file() -> Path:
+    "Where the shipped embedded LM (the default config, pretraining seed 0) lives (package data)."
+    from importlib import resources
+    config = EmbeddedLMConfig()
+    return Path(str(resources.files("mtclip"))) / "model_weights" / f"{config.arch}-seed{config.seed}.safetensors"
+
+@torch.no_grad()
+def denoising_check(model) -> dict[str, float]:
+    """The denoising loss and the share of masked words restored (greedy, word by word) on the `LM_CHECK` batch of
+    held-out world texts: what a shipped LM records and any machine reproduces."""
+    tokenizer = world_tokenizer()
+    texts = world_texts(np.random.default_rng(LM_CHECK["texts_seed"]), answers=False)[:LM_CHECK["n"]]
+    ids, mask, labels = pretraining_batch(texts, tokenizer, np.random.default_rng(LM_CHECK["noise_seed"]),
+                                          EmbeddedLMConfig())
+    out = model.eval()(input_ids=ids, attention_mask=mask, labels=labels)
+    restored = (out.logits.argmax(-1) == labels)[labels != -100].float().mean().item()
+    return dict(loss=round(out.loss.item(), 4), words_restored=round(restored, 4))
+
+def make_lm_reference(path: str | Path | None = None, progress: bool = True) -> Path:
+    """Write the default embedded LM, as pretrained on this machine (`pretrained_lm_here`), as the shipped reference
+    (weights + JSON)."""
+    config, path = EmbeddedLMConfig(), Path(path) if path else lm_reference_file()
+    weights = pretrained_lm_here(config, progress)
+    atomic_write(path, lambda t: shutil.copyfile(weights, t))
+    stats = json.loads((weights.parent / "stats.json").read_text())
+    meta = dict(config=asdict(config), key=config.key, world_version=VL_WORLD_VERSION, stats=stats,
+                sha256=sha256(path), check=LM_CHECK,
+                denoising_check=denoising_check(load_lm(config.arch, weights=weights)),
+                torch=torch.__version__, made_by="mtclip.backbones.embedded_lm.make_lm_reference")
+    atomic_write(path.with_suffix(".json"), lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    return path
+
+def reference_lm_weights(path: str | Path | None = None) -> Path:
+    "The shipped LM's weights file (or `path`), checked against its recorded SHA-256 and today's default config."
+    path = Path(path) if path else lm_reference_file()
+    if not path.is_file():
+        raise MtclipError(f"{path} is missing: reinstall mtclip, or pretrain the LM here with lm='embedded-pretrain'")
+    meta = json.loads(path.with_suffix(".json").read_text())
+    if sha256(path) != meta["sha256"]:
+        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
+                          "is damaged; reinstall mtclip")
+    if meta["key"] != EmbeddedLMConfig().key:
+        raise MtclipError(f"{path} was pretrained for another config, vocabulary or world version (key {meta['key']}, "
+                          f"today {EmbeddedLMConfig().key}): remake it with make_lm_reference(), or use "
+                          "lm='embedded-pretrain'")
+    return path
+
+def embedded_lm(config: EmbeddedLMConfig = EmbeddedLMConfig(), device=None, progress: bool = True,
+                pretrain: bool = False):
+    """The embedded default's language model (frozen) and its tokenizer: the shipped one for the default `config`,
+    else (or with `pretrain`) the one pretrained on this machine (`pretrained_lm_here`)."""
+    shipped = config == EmbeddedLMConfig() and not pretrain
+    weights = reference_lm_weights() if shipped else pretrained_lm_here(config, progress)
     return load_lm(config.arch, weights=weights, device=device), world_tokenizer()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 from ..core import MtclipError, seed_everything
 from ..backbones.clip import Backbone
@@ -18,16 +19,42 @@ from ..models.cache import FeatureCache
 from ..tasks.text_metrics import vqa_score, exact_match, nlvr2_accuracy, cider_d, bleu
 
 # %% auto 0
-__all__ = ['MAIN_METRIC', 'grid_features', 'source_text', 'train_target', 'model_inputs', 'VLTrainConfig', 'train_generative',
-           'predict', 'score', 'evaluate_generative']
+__all__ = ['MAIN_METRIC', 'grid_features', 'GridEncoder', 'image_pixels', 'source_text', 'train_target', 'model_inputs',
+           'VLTrainConfig', 'train_generative', 'predict', 'score', 'evaluate_generative']
 
 # %% ../../nbs/19a_train.generative.ipynb
+def _image_paths(examples: list[VLExample]) -> list[str]:
+    "The image files of `examples`, each once, in order."
+    return list(dict.fromkeys(p for ex in examples for p in ex.images))
+
 def grid_features(backbone: Backbone, examples: list[VLExample], disk: bool = True,
                   progress: bool = True) -> dict[str, torch.Tensor]:
     """Frozen CLIP grid features [T, F] of every image of `examples`, by path: encoded once per backbone (and kept on
     disk under mtclip's cache with `disk`), shared by every run that reads them."""
-    paths = list(dict.fromkeys(p for ex in examples for p in ex.images))
+    paths = _image_paths(examples)
     return dict(zip(paths, FeatureCache(backbone, disk=disk, progress=progress).grids(paths)))
+
+class GridEncoder(nn.Module):
+    """CLIP's image tower giving VL-Adapter's visual tokens from pixels: [..., 3, H, W] -> [..., T, F], the ViT's
+    patch tokens after its last LayerNorm, as `grid_features` caches them. For runs that train CLIP (Table 3)."""
+    def __init__(self, backbone: Backbone):
+        super().__init__()
+        visual = getattr(backbone.model, "visual", None)
+        if not hasattr(visual, "output_tokens"):
+            raise MtclipError(f"training CLIP for its grid needs an open_clip ViT image tower, not "
+                              f"{type(visual).__name__}: use a ViT CLIP such as ViT-B-16")
+        self.visual = visual
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        old, self.visual.output_tokens = self.visual.output_tokens, True
+        try: grid = self.visual(pixels.flatten(0, -4))[1]
+        finally: self.visual.output_tokens = old
+        return grid.unflatten(0, pixels.shape[:-3])
+
+def image_pixels(backbone: Backbone, examples: list[VLExample]) -> dict[str, torch.Tensor]:
+    "Every image of `examples`, by path, preprocessed for `backbone` ([3, H, W]): a `GridEncoder`'s inputs."
+    from PIL import Image
+    return {p: backbone.preprocess(Image.open(p).convert("RGB")) for p in _image_paths(examples)}
 
 # %% ../../nbs/19a_train.generative.ipynb
 def source_text(example: VLExample, prefixes: bool = True) -> str:
@@ -41,14 +68,15 @@ def train_target(example: VLExample, rng: np.random.Generator) -> str:
     return example.targets[0]
 
 def model_inputs(examples: list[VLExample], features: dict, tokenizer, device, targets: list[str] | None = None,
-                 prefixes: bool = True) -> dict:
-    "Token ids, mask and visual features [B, images, T, F] of a batch (and labels, padding -100, for `targets`)."
+                 prefixes: bool = True, image_encoder: nn.Module | None = None) -> dict:
+    """Token ids, mask and visual features [B, images, T, F] of a batch (and labels, padding -100, for `targets`);
+    with an `image_encoder` (`GridEncoder`), `features` holds pixels and the encoder makes the visual features."""
     enc = tokenizer([source_text(ex, prefixes) for ex in examples], padding=True, return_tensors="pt")
     n = {len(ex.images) for ex in examples}
     if len(n) != 1: raise MtclipError("a batch mixes one- and two-image examples: batch each task on its own")
     feats = torch.stack([torch.stack([features[p] for p in ex.images]) for ex in examples])
-    out = dict(input_ids=enc.input_ids.to(device), attention_mask=enc.attention_mask.to(device),
-               features=feats.to(device))
+    feats = feats.to(device) if image_encoder is None else image_encoder(feats.to(device))
+    out = dict(input_ids=enc.input_ids.to(device), attention_mask=enc.attention_mask.to(device), features=feats)
     if targets is not None:
         labels = tokenizer(targets, padding=True, return_tensors="pt").input_ids
         out["labels"] = labels.masked_fill(labels == tokenizer.pad_token_id, -100).to(device)
@@ -67,6 +95,7 @@ class VLTrainConfig:
     sampling: str = "multi-task"  # eq. 2: a batch of every task per step | "round-robin": one task's per step
     loss_weights: dict | None = None
     prefixes: bool = True         # the task prefix before the text ("vqa:", ...)
+    clip_lr: float = 1e-6         # with a trainable CLIP (Table 3): its lr, by SGD, as the paper's footnote 3
     beams: int = 1                # evaluation: greedy (1) or beam search
     max_new_tokens: int = 16
     seed: int = 0
@@ -90,9 +119,13 @@ def _plan(sizes: dict[str, int], batch_size: int, sampling: str, g: torch.Genera
     return plan
 
 def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], features: dict,
-                     config: VLTrainConfig | None = None, **settings) -> pd.DataFrame:
+                     config: VLTrainConfig | None = None, image_encoder: nn.Module | None = None,
+                     **settings) -> pd.DataFrame:
     """Train `method` (built on a `VLGenerator` backbone: its modules and the visual embedding train) on `tasks`
-    (task -> training examples) with grid `features` (`grid_features`); returns the loss per epoch and task."""
+    (task -> training examples) with grid `features` (`grid_features`); returns the loss per epoch and task.
+    With an `image_encoder` (`GridEncoder`), `features` are pixels (`image_pixels`) and the encoder's trainable
+    parameters (CLIP's) train too, by SGD at `config.clip_lr` (VL-Adapter's Table 3), in eval mode: batch
+    statistics of a few images would overwrite its BatchNorm statistics (a ResNet's, or the conv stem's here)."""
     config = replace(config or VLTrainConfig(), **settings)
     generator = method.clip
     unknown = set(tasks) - set(method.tasks)
@@ -102,31 +135,34 @@ def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], featu
     g, rng = seed_everything(config.seed), np.random.default_rng(config.seed)
     params = [p for p in method.parameters() if p.requires_grad]
     if not params: raise MtclipError(f"method {method.name!r} trains nothing here")
-    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    clip_params = [p for p in image_encoder.to(device).parameters() if p.requires_grad] if image_encoder else []
+    opts = [torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)]
+    if clip_params: opts.append(torch.optim.SGD(clip_params, lr=config.clip_lr))
     sizes = {t: len(v) for t, v in tasks.items()}
     total = len(_plan(sizes, config.batch_size, config.sampling, torch.Generator().manual_seed(0))) * config.epochs
     warm = max(1, int(config.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    scheds = [torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm))) for opt in opts]
     weights = {t: float((config.loss_weights or {}).get(t, 1.0)) for t in tasks}
     history = []
-    method.train(); generator.lm.train()
+    method.train(); generator.lm.train()      # CLIP stays in eval mode: its BatchNorm statistics as pretrained
     bar = tqdm(total=total, desc=f"train {method.name} on {', '.join(tasks)}", disable=not config.progress)
     for epoch in range(config.epochs):
         losses, start = {t: [] for t in tasks}, time.time()
         for step in _plan(sizes, config.batch_size, config.sampling, g):
-            opt.zero_grad(set_to_none=True)
+            for opt in opts: opt.zero_grad(set_to_none=True)
             for task, idx in step:
                 batch = [tasks[task][i] for i in idx.tolist()]
                 inputs = model_inputs(batch, features, tokenizer, device, [train_target(ex, rng) for ex in batch],
-                                      config.prefixes)
+                                      config.prefixes, image_encoder)
                 with method.sharing.serving(task): loss = generator(**inputs).loss
                 (weights[task] * loss).backward()      # the summed loss's gradient, one task's graph at a time
                 losses[task].append(loss.item())
             if not all(math.isfinite(v[-1]) for t, v in losses.items() if v and t in dict(step)):
                 raise MtclipError(f"the loss diverged (NaN/inf) in epoch {epoch}: lower lr={config.lr}")
-            torch.nn.utils.clip_grad_norm_(params, config.clip_grad)
-            opt.step(); sched.step(); bar.update()
+            torch.nn.utils.clip_grad_norm_(params + clip_params, config.clip_grad)
+            for opt, sched in zip(opts, scheds): opt.step(); sched.step()
+            bar.update()
         history += [dict(epoch=epoch, task=t, loss=float(np.mean(v)), steps=len(v), seconds=time.time() - start)
                     for t, v in losses.items()]
     bar.close()
@@ -136,9 +172,9 @@ def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], featu
 # %% ../../nbs/19a_train.generative.ipynb
 @torch.no_grad()
 def predict(method, tokenizer, examples: list[VLExample], features: dict, config: VLTrainConfig | None = None,
-            batch_size: int = 64) -> list[str]:
+            batch_size: int = 64, image_encoder: nn.Module | None = None) -> list[str]:
     """What the model answers for each example of one task: generated text (greedy or `config.beams`), or for NLVR2
-    "true" / "false" from the first decoding step's logits."""
+    "true" / "false" from the first decoding step's logits (pixels as `features` with an `image_encoder`)."""
     config = config or VLTrainConfig()
     generator, out = method.clip, []
     device = next(generator.parameters()).device
@@ -147,7 +183,8 @@ def predict(method, tokenizer, examples: list[VLExample], features: dict, config
     generator.eval()
     for i in range(0, len(examples), batch_size):
         batch = examples[i:i + batch_size]
-        inputs = model_inputs(batch, features, tokenizer, device, prefixes=config.prefixes)
+        inputs = model_inputs(batch, features, tokenizer, device, prefixes=config.prefixes,
+                              image_encoder=image_encoder)
         with method.sharing.serving(task):
             if task == "nlvr":
                 logits = generator.first_step_logits(**inputs)
@@ -171,10 +208,11 @@ def score(task: str, predictions: list[str], examples: list[VLExample]) -> dict[
 MAIN_METRIC = {"vqa": "vqa_accuracy", "gqa": "exact_match", "nlvr": "accuracy", "caption": "cider_d"}
 
 def evaluate_generative(method, tokenizer, tasks: dict[str, list[VLExample]], features: dict,
-                        config: VLTrainConfig | None = None) -> pd.DataFrame:
+                        config: VLTrainConfig | None = None, image_encoder: nn.Module | None = None) -> pd.DataFrame:
     "One row per task: its metrics on `tasks` (task -> examples) and `score`, the paper's main metric of it."
     rows = []
     for task, examples in tasks.items():
-        metrics = score(task, predict(method, tokenizer, examples, features, config), examples)
+        metrics = score(task, predict(method, tokenizer, examples, features, config, image_encoder=image_encoder),
+                        examples)
         rows.append(dict(task=task, examples=len(examples), score=metrics[MAIN_METRIC[task]], **metrics))
     return pd.DataFrame(rows)
