@@ -23,7 +23,12 @@ def cmd_run(args):
     print(f"executed notebook: {out}")
 
 def cmd_sweep(args):
-    from mtclip.runs import sweep, counts_line, experiment_notebook
+    from mtclip.runs import sweep, counts_line, experiment_notebook, parse_value
+    jobs = dict(executor=args.executor, workers=args.workers, job_options={})
+    for item in args.job or []:
+        name, eq, value = item.partition("=")
+        if not eq or not name: raise MtclipError(f"--job {item!r}: write NAME=VALUE, e.g. slurm_partition=gpu")
+        jobs["job_options"][name] = parse_value(value)
     grid = {}
     for item in args.grid or []:
         name, _, values = item.partition("=")
@@ -32,8 +37,8 @@ def cmd_sweep(args):
     if args.selected:                        # the settings `mtclip select` chose on validation, each over the seeds
         from mtclip.runs import sweep_selected
         table = sweep_selected(experiment_notebook(args.notebook), args.out, args.selected, args.seeds, grid,
-                               base=_params(args.p))
-    else: table = sweep(experiment_notebook(args.notebook), args.out, grid, args.seeds, base=_params(args.p))
+                               base=_params(args.p), **jobs)
+    else: table = sweep(experiment_notebook(args.notebook), args.out, grid, args.seeds, base=_params(args.p), **jobs)
     print(table.to_string(index=False))
     counts = table.attrs["counts"]
     failed = counts["failed"]
@@ -179,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
                            help="a parameter and its values (repeatable: the runs are the product)")
             r.add_argument("--seeds", type=int, nargs="+", default=[0], help="run every setting with each seed")
             r.add_argument("--selected", metavar="CSV", help="run each setting of mtclip select's selected.csv")
+            r.add_argument("--executor", choices=("here", "local", "slurm"), default="here",
+                           help="here: in this process; local / slurm: each run a submitit job on this machine / "
+                                "on a Slurm cluster")
+            r.add_argument("--workers", type=int, default=1, help="runs at a time here or locally (Slurm: all queued)")
+            r.add_argument("--job", action="append", metavar="NAME=VALUE",
+                           help="a submitit job parameter (repeatable), e.g. slurm_partition=gpu, timeout_min=120, "
+                                "gpus_per_node=1")
     x = command("experiments", "each experiment notebook's parameters: type, default and what it sets",
                 cmd_experiments)
     x.add_argument("names", nargs="*", metavar="NAME", help="only these experiments (default: all)")

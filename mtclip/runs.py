@@ -21,7 +21,7 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'EXPERIMENTS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
+           'EXPERIMENTS', 'EXECUTORS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
            'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
            'notebook_parameters', 'settle_progress_bars', 'run_notebook', 'experiment_notebook',
            'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs', 'run_counts',
@@ -458,10 +458,16 @@ def _sweep_record(name: str, params: dict, **status) -> dict:
     rec = dict(run=name, **{k: v for k, v in params.items() if k != "seed"}, seed=params["seed"])
     return {**rec, **dict(dict(status="ok", error="", seconds=0.0, notebook=""), **status)}
 
+EXECUTORS = ("here", "local", "slurm")
+
 def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict | None = None, workers: int = 1,
-          kernel: str = "python3", progress: bool = True) -> pd.DataFrame:
+          kernel: str = "python3", progress: bool = True, executor: str = "here",
+          job_options: dict | None = None) -> pd.DataFrame:
     """Run `notebook` for every combination of `grid` values × `seeds` into `out_root/<run name>`;
-    status per run in `out_root/sweep.csv`."""
+    status per run in `out_root/sweep.csv`. `executor`: `here` (this process, `workers` threads), or each run a
+    submitit job: `local` (processes on this machine, `workers` at a time) or `slurm` (`job_options`: submitit's
+    parameters, e.g. `slurm_partition`, `timeout_min`, `gpus_per_node`)."""
+    if executor not in EXECUTORS: raise MtclipError(f"executor={executor!r}: use one of {', '.join(EXECUTORS)}")
     path, out_root = Path(notebook), Path(out_root).expanduser()
     grid, base = dict(grid or {}), dict(base or {})
     for k, vs in grid.items():
@@ -501,35 +507,42 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
     _share_mtclip_with_kernel()
     with folder_lock(out_root):
         _refuse_stale(path, out_root, runs, valid)
-        return _run_sweep(path, out_root, runs, workers, kernel, progress, cwd)
+        return _run_sweep(path, out_root, runs, workers, kernel, progress, cwd, executor, job_options or {})
 
 # %% ../nbs/10_runs.ipynb
-def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str, progress: bool, cwd: str):
+def _run_one(path: Path, out_root: Path, name: str, params: dict, kernel: str, cwd: str) -> dict:
+    "One run of a sweep into `out_root/name`, as its `sweep.csv` record: a failed run is a record, not an error."
+    d, t0 = out_root / name, time.time()
+    if (d / RESULTS_JSON).exists():                        # with the same parameters: `_refuse_stale` checked
+        return _sweep_record(name, params, status="skipped", error="results.json exists, same parameters")
+    rec = _sweep_record(name, params)
+    try:
+        nb = _execute(path, d, dict(params, out_dir=str(d)), kernel, False, cwd)
+        rec["notebook"] = str(nb.relative_to(out_root))
+        if not (d / RESULTS_JSON).exists():
+            rec.update(status="failed",
+                       error="notebook finished without writing results.json (call mtclip.runs.write_results)")
+    except RunInterrupted: raise
+    except RunFailed as e:
+        rec.update(status="failed", error=e.error, notebook=str(Path(e.notebook).relative_to(out_root)))
+    except MtclipError as e:
+        rec.update(status="failed", error=_last_line(e))
+    rec["seconds"] = round(time.time() - t0, 2)
+    return rec
+
+def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str, progress: bool, cwd: str,
+               executor: str = "here", job_options: dict | None = None):
     names, done, stopped = [n for n, *_ in runs], {}, {}
     rel = lambda nb: str(Path(nb).relative_to(out_root))
 
     def one(name, point, params):
-        d, t0 = out_root / name, time.time()
         if stopped: return None                             # never started: the sweep was interrupted first
-        if (d / RESULTS_JSON).exists():                    # with the same parameters: `_refuse_stale` checked
-            return _sweep_record(name, params, status="skipped", error="results.json exists, same parameters")
-        rec = _sweep_record(name, params)
-        try:
-            nb = _execute(path, d, dict(params, out_dir=str(d)), kernel, False, cwd)
-            rec["notebook"] = rel(nb)
-            if not (d / RESULTS_JSON).exists():
-                rec.update(status="failed",
-                           error="notebook finished without writing results.json (call mtclip.runs.write_results)")
-        except RunInterrupted: raise
-        except RunFailed as e:
-            rec.update(status="failed", error=e.error, notebook=rel(e.notebook))
-            if stopped:                                     # its kernel was interrupted by the sweep (threads)
-                try: _mark_interrupted(Path(e.notebook), path, dict(params, out_dir=str(d)), stopped["signal"])
-                except Exception: pass              # e.g. a full disk: still interrupted
-                rec.update(status="interrupted", error=f"interrupted by {stopped['signal']}")
-        except MtclipError as e:
-            rec.update(status="failed", error=_last_line(e))
-        rec["seconds"] = round(time.time() - t0, 2)
+        rec = _run_one(path, out_root, name, params, kernel, cwd)
+        if stopped and rec["status"] == "failed" and rec["notebook"]:   # its kernel was interrupted (threads)
+            try: _mark_interrupted(out_root / rec["notebook"], path, dict(params, out_dir=str(out_root / name)),
+                                   stopped["signal"])
+            except Exception: pass                  # e.g. a full disk: still interrupted
+            rec.update(status="interrupted", error=f"interrupted by {stopped['signal']}")
         return rec
 
     bar = tqdm(total=len(runs), desc=f"sweep {path.name}", unit="run", disable=not progress)
@@ -547,7 +560,8 @@ def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str
     current = {}
     with _stop_on_signals() as sig:
         try:
-            if workers <= 1:
+            if executor != "here": _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options, finish)
+            elif workers <= 1:
                 for r in runs:
                     current.update(run=r, t0=time.time())
                     finish(one(*r))
@@ -601,6 +615,33 @@ def _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) 
                           + f"; {finished} of {len(runs)} runs finished, status in {out_root / SWEEP_CSV}; "
                           "run the same sweep again to continue (finished runs are skipped)",
                           name_sig, out_root / partial if partial else None, t)
+
+# %% ../nbs/10_runs.ipynb
+def _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options, finish):
+    """Each run as a submitit job (its logs in `out_root/.submitit`): on Slurm all submitted at once, the scheduler
+    queueing them; locally `workers` at a time. A job that dies (killed, out of memory) is a failed run; a signal
+    cancels the jobs still running."""
+    try: import submitit
+    except ImportError: raise MtclipError(f"executor={executor!r} needs submitit: pip install submitit") from None
+    ex = submitit.AutoExecutor(folder=out_root / ".submitit" / "%j", cluster=executor)
+    ex.update_parameters(**{"timeout_min": 24 * 60, **job_options})
+    queue, running = list(runs), []
+    limit = len(runs) if executor == "slurm" else max(1, workers)
+    try:
+        while queue or running:
+            while queue and len(running) < limit:
+                name, _, params = queue.pop(0)
+                running.append((name, params, ex.submit(_run_one, path, out_root, name, params, kernel, cwd)))
+            for item in [r for r in running if r[2].done()]:
+                running.remove(item)
+                name, params, job = item
+                try: finish(job.result())
+                except Exception as e:
+                    finish(_sweep_record(name, params, status="failed", error=f"job {job.job_id}: {_last_line(e)}"))
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        for _, _, job in running: job.cancel(check=False)
+        raise
 
 # %% ../nbs/10_runs.ipynb
 def _notebooks(folder: Path) -> list[tuple[Path, dict | None]]:
