@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb 3
 from __future__ import annotations
-import argparse, json, signal, sys
+import argparse, json, os, signal, subprocess, sys
 from pathlib import Path
 from .core import MtclipError
 
@@ -118,13 +118,19 @@ def _value(text: str):
 
 def cmd_train(args):
     from mtclip.experiment import train_run
+    if args.processes < 1: raise MtclipError(f"--processes {args.processes}: give 1 or more")
+    if args.processes > 1 and "LOCAL_RANK" not in os.environ:   # data parallel: this command again in each process
+        # (a flag of this command that abbreviates one of torchrun's would stop torchrun: --processes does not)
+        return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               f"--nproc-per-node={args.processes}", "-m", "mtclip", *args.argv]).returncode
     table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch,
                       pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
                       seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
                       quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every, preset=args.preset,
                       **{k: getattr(args, k) for k, *_ in TRAIN_FLAGS if getattr(args, k) is not None})
-    print(table.to_string(index=False))
-    print(f"results, trained parameters and checkpoint in {args.out}")
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(table.to_string(index=False))
+        print(f"results, trained parameters and checkpoint in {args.out}")
 
 def cmd_experiments(args):
     from mtclip.runs import experiment_parameters
@@ -238,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a method setting, e.g. -s bottleneck 8 (repeatable)")
     t.add_argument("--preset", help="size the method with a preset (small: for the tiny embedded CLIP) before -s")
+    t.add_argument("--processes", type=int, default=1,
+                   help="data-parallel processes (torchrun; one per GPU on CUDA, gloo on CPU), each a share of every "
+                        "batch; on several nodes run `torchrun ... -m mtclip train ...` yourself")
     for name, kind, helptext in TRAIN_FLAGS:
         t.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=helptext)
     q = command("params", "trainable/total parameter counts of a method on a CLIP (--arch) or inside the "
@@ -271,6 +280,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     "Run one command: 0 when it worked, 1 when a sweep had failed runs, 2 for bad input, 128 + N after signal N."
     args, rest = parser().parse_known_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "bench": args.options = rest
     elif rest: parser().parse_args(argv)        # argparse's own message for unknown arguments (exit 2)
     try:

@@ -173,7 +173,10 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
     """Train `method` on every domain of `dataset` (or on `domains`) jointly with checkpoints in `out`; returns (and
     writes) the test metrics. `out` is locked while the run writes into it; task groups a method needs are found
     first by eq. 8 (`snapshots` steps). `preset` (e.g. "small") sizes the method for the backbone; `settings`
-    override it. `on_epoch(history)`: see `train`."""
+    override it. `on_epoch(history)`: see `train`. Under `torchrun` (data parallel: `mtclip train --processes N`) every
+    process trains its share of each batch and only the first (RANK 0) locks and writes `out`."""
+    import os
+    from contextlib import nullcontext
     from mtclip.core import seed_everything, atomic_write, folder_lock
     from mtclip.methods.base import METHODS, PRESETS, method_config, build_method
     from mtclip.tasks.core import Task, templates as template_set
@@ -192,10 +195,11 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
         raise MtclipError(f"method {method!r} trains nothing: "
                           "score it with `mtclip run zero_shot` (or train another method)")
     shots, fraction = _shots_or_fraction(shots, fraction)
-    with folder_lock(out, "--out"):
-        check_checkpoint_dir(out, config.resume)
+    writer = int(os.environ.get("RANK", "0")) == 0
+    with folder_lock(out, "--out") if writer else nullcontext():
+        if writer: check_checkpoint_dir(out, config.resume)
         records = data.check_images(load_dataset(dataset, root, quick=quick, skip_bad=skip_bad), skip_bad, progress)
-        if records.skipped:
+        if records.skipped and writer:
             atomic_write(out / "skipped.csv",
                          lambda t: pd.DataFrame(records.skipped, columns=["where", "why"]).to_csv(t, index=False))
             print(f"skipped {len(records.skipped)} bad sample(s): {out / 'skipped.csv'}")
@@ -212,7 +216,8 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
         seed_everything(seed)                    # the method's initialisation draws from the global RNG
         result = train(build_method(method, backbone, [t.name for t in tasks], **settings), tasks, config, on_epoch)
         rows = [dict(experiment="train", method=method, task="classification", domain=t.name, seed=seed,
-                     **evaluate(result.model, t)) for t in tasks]
-        save_trainable(result.model, out / "trainable.safetensors")
-        write_results(rows, out)
+                     processes=result.processes, **evaluate(result.model, t)) for t in tasks]
+        if writer:
+            save_trainable(result.model, out / "trainable.safetensors")
+            write_results(rows, out)
     return pd.DataFrame(rows)

@@ -4,12 +4,13 @@
 
 # %% ../../nbs/08e_train.loop.ipynb 3
 from __future__ import annotations
-import math, signal, threading, time
+import math, os, signal, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 import numpy as np
 import pandas as pd
 import torch
+import torch.distributed as dist
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from ..core import MtclipError, seed_everything
@@ -22,7 +23,7 @@ from .checkpoint import (Checkpoints, run_identity, optimizer_tensors, load_opti
                                     load_rng_tensors)
 
 # %% auto 0
-__all__ = ['TrainResult', 'train', 'Loop', 'TrainingInterrupted']
+__all__ = ['TrainResult', 'data_parallel', 'train', 'Loop', 'TrainingInterrupted']
 
 # %% ../../nbs/08e_train.loop.ipynb
 @dataclass
@@ -31,6 +32,7 @@ class TrainResult:
     history: pd.DataFrame      # one row per epoch and task: loss, steps, lr, seconds (the epoch's training time)
     encode_seconds: float = 0.0   # time spent filling the feature cache before training
     resumed_at: int | None = None # the step a resumed run continued from
+    processes: int = 1            # data parallel: the processes that shared every batch
 
 # %% ../../nbs/08e_train.loop.ipynb
 def _batch_plan(sizes: dict[str, int], batch_size: int, sampling: str,
@@ -62,6 +64,16 @@ def _lr_factor(step: int, total: int, config: TrainConfig) -> float:
     return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 # %% ../../nbs/08e_train.loop.ipynb
+def data_parallel(device: torch.device) -> tuple[int, int]:
+    """(rank, world size) of this process's data-parallel group (torch.distributed's): joined here from the
+    variables `torchrun` sets (WORLD_SIZE > 1; NCCL for a CUDA `device`, else gloo) when not joined yet; (0, 1) for a
+    process on its own."""
+    if not dist.is_available(): return 0, 1
+    if not dist.is_initialized():
+        if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return 0, 1
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
 def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
     if mode == "off": return False
@@ -101,10 +113,13 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
         raise MtclipError(f"loss_weights names unknown tasks {sorted(unknown)}; tasks: {[t.name for t in tasks]}")
     empty = [t.name for t in tasks if not t.train]
     if empty: raise MtclipError(f"tasks {empty} have no training records; give them train= records or leave them out")
+    device = torch.device(config.device) if config.device else next(method.backbone.model.parameters()).device
+    rank, world = data_parallel(device)
     ckpt = Checkpoints(config.checkpoint_dir, run_identity(method, tasks, config)) if config.checkpoint_dir else None
-    if ckpt: ckpt.check_start(config.resume)
+    if ckpt and rank == 0: ckpt.check_start(config.resume)
     g = seed_everything(config.seed)
-    if config.device is not None: method.to(config.device)
+    if world > 1 and device.type == "cuda": device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if config.device is not None or world > 1: method.to(device)
     model = MultiTaskModel(method, tasks, config.templates)
     start = time.time()
     if _use_cache(method, config.cache_features):
@@ -131,7 +146,7 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     total = per_epoch * config.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, config))
     weights = {t.name: float(config.loss_weights.get(t.name, 1.0)) for t in tasks}
-    loop = Loop(model, opt, sched, g, sizes, weights, total, config, ckpt)
+    loop = Loop(model, opt, sched, g, sizes, weights, total, config, ckpt, rank, world)
     loop.on_epoch = on_epoch
     if ckpt and config.resume and ckpt.path.is_file(): ckpt.restore(loop)
     model.train()
@@ -143,14 +158,15 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
         with _signals_stop_at_step_end(ckpt is not None) as stop: loop.run(stop)
     finally: torch.set_num_threads(threads)
     model.eval()
-    return TrainResult(model, pd.DataFrame(loop.rows), encode_seconds, loop.resumed_at)
+    return TrainResult(model, pd.DataFrame(loop.rows), encode_seconds, loop.resumed_at, world)
 
 # %% ../../nbs/08e_train.loop.ipynb
 class Loop:
     "The training loop and its position: what a checkpoint saves and a resume restores."
-    def __init__(self, model, opt, sched, g, sizes, weights, total, config, ckpt):
+    def __init__(self, model, opt, sched, g, sizes, weights, total, config, ckpt, rank=0, world=1):
         self.model, self.opt, self.sched, self.g, self.sizes, self.weights = model, opt, sched, g, sizes, weights
         self.total, self.config, self.ckpt = total, config, ckpt
+        self.rank, self.world = rank, world             # data parallel: this process's share of every batch
         self.epoch = self.position = self.step = 0      # epochs done, batches done in this epoch, optimiser steps done
         self.rows, self.losses, self.running, self.seconds = [], {t: [] for t in sizes}, {}, 0.0
         self.epoch_rng = g.get_state()                  # the data generator at the start of this epoch
@@ -195,7 +211,7 @@ class Loop:
 @patch
 def run(self: Loop, stop: dict):
     # closed before any error prints
-    with tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress) as bar:
+    with tqdm(total=self.total, initial=self.step, desc="train", disable=not self.config.progress or self.rank) as bar:
         while self.epoch < self.config.epochs: self._epoch(stop, bar)
 
 @patch
@@ -217,32 +233,66 @@ def _epoch(self: Loop, stop: dict, bar):
         if self.ckpt and config.checkpoint_every and self.step % config.checkpoint_every == 0 \
                 and self.position < len(plan):
             self.seconds += time.time() - t0; t0 = time.time()
-            self.ckpt.save(self)
+            self._save()
     self.seconds += time.time() - t0
     self.rows += [dict(epoch=self.epoch + 1, task=t, loss=float(np.mean(l)) if l else np.nan, steps=len(l),
                        lr=self.opt.param_groups[0]["lr"], seconds=self.seconds) for t, l in self.losses.items()]
     self.epoch, self.position, self.seconds = self.epoch + 1, 0, 0.0
     self.losses, self.epoch_rng = {t: [] for t in self.sizes}, self.g.get_state()
-    if self.ckpt: self.ckpt.save(self)
+    if self.ckpt: self._save()
     if self.on_epoch: self.on_epoch(pd.DataFrame(self.rows))
 
 @patch
 def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):
-    "One optimiser step on the weighted sum of the losses of `batches` ((task, row indices) pairs)."
-    total, values = None, {}
+    """One optimiser step on the weighted sum of the losses of `batches` ((task, row indices) pairs). Data parallel,
+    each process takes every `world`-th row of each batch and weighs its mean loss by its share of the rows; the
+    gradients summed over the processes are then those of the whole batch's loss (for losses that are means over
+    examples: classification, regression; a contrastive loss sees each process's rows only)."""
+    total, losses = None, {}
     for task, idx in batches:
-        loss = self.model.task_loss(task, idx)
-        values[task] = loss.item()
-        if not math.isfinite(values[task]): self.diverged(f"the loss of task {task!r} is {values[task]}", task)
-        weighted = self.weights[task] * loss
+        part = idx[self.rank::self.world]
+        if not len(part): losses[task] = None; continue
+        loss = self.model.task_loss(task, part)
+        losses[task] = loss if self.world == 1 else loss * (len(part) / len(idx))
+        weighted = self.weights[task] * losses[task]
         total = weighted if total is None else total + weighted
+    values = self._batch_losses(losses)
+    for task, value in values.items():
+        if not math.isfinite(value): self.diverged(f"the loss of task {task!r} is {value}", task)
     self.opt.zero_grad(set_to_none=True)
-    total.backward()
+    if total is not None: total.backward()
+    if self.world > 1: self._sum_gradients()
     self.opt.step(); self.sched.step()
     self.step, self.position, self.last_task = self.step + 1, self.position + 1, "+".join(values)
     for task, value in values.items():
         self.losses[task].append(value)
         self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
+
+# %% ../../nbs/08e_train.loop.ipynb
+@patch
+def _batch_losses(self: Loop, losses: dict) -> dict[str, float]:
+    "Each task's loss on its whole batch: the processes' weighted shares summed (every process gets the same)."
+    values = {t: (loss.item() if loss is not None else 0.0) for t, loss in losses.items()}
+    if self.world == 1: return values
+    summed = torch.tensor(list(values.values()), dtype=torch.float64, device=self.model.device)
+    dist.all_reduce(summed)
+    return dict(zip(values, summed.tolist()))
+
+@patch
+def _sum_gradients(self: Loop):
+    """Sum every trainable gradient over the processes in one all-reduce; a parameter no process gave a gradient
+    keeps none (the optimiser skips it, as it would alone)."""
+    params = [p for group in self.opt.param_groups for p in group["params"]]
+    has = torch.tensor([float(p.grad is not None) for p in params], device=self.model.device)
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    dist.all_reduce(flat); dist.all_reduce(has)
+    for p, g, h in zip(params, flat.split([p.numel() for p in params]), has.tolist()):
+        p.grad = g.view_as(p).clone() if h else None
+
+@patch
+def _save(self: Loop):
+    "Write the checkpoint: the first process only (the others hold the same state)."
+    if self.rank == 0: self.ckpt.save(self)
 
 # %% ../../nbs/08e_train.loop.ipynb
 @patch
@@ -256,7 +306,7 @@ def diverged(self: Loop, what: str, task: str):
 
 @patch
 def _interrupt(self: Loop, name: str):
-    self.ckpt.save(self)
+    self._save()
     raise TrainingInterrupted(f"{name} at step {self.step} of {self.total}: checkpoint saved to {self.ckpt.path}; "
                               "continue with resume=True (mtclip train ... --resume)", name)
 

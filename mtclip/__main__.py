@@ -1,0 +1,6 @@
+"""`python -m mtclip ...`: the `mtclip` command (what `mtclip train --nproc N` runs under torchrun)."""
+import sys
+
+from mtclip.cli import main
+
+sys.exit(main())
