@@ -11,7 +11,8 @@ change is listed in `ADJUSTMENTS` and must apply at least once, so a README edit
 - a run that holds out `-p validation N` images per class gets N + 2 shots (the tiny runs' 4 would leave none);
 - `mtclip train` trains the random `mtclip-test-vit` instead of ViT-B-16 (training ViT-B-16 on a CPU takes minutes;
   loading it from the offline cache by its tag is run as written by the `mtclip run` and Python examples);
-- the `...` of a "same command again" line is the previous command's arguments.
+- the `...` of a "same command again" line is the previous command's arguments;
+- a sweep on Slurm (`--executor slurm`) runs with submitit's local executor (no cluster here), without GPUs.
 """
 import os
 import re
@@ -58,6 +59,9 @@ def adjust(line: str, previous: dict, checkpoint: Path) -> str:
         at = words.index("...")
         line = " ".join(words[:at] + previous["train"] + words[at + 1:])
         words = shlex.split(line)
+    if "--executor slurm" in line:
+        USED.add("slurm -> local")
+        line = re.sub(r"--job gpus_per_node=\S+ ?", "", line.replace("--executor slurm", "--executor local"))
     if words[:2] in (["mtclip", "run"], ["mtclip", "sweep"]):
         params = notebook_parameters(words[2])
         if "-p validation" in line:
@@ -151,7 +155,8 @@ def test_every_bash_block_runs_as_written(home, test_checkpoint):
             check_outputs(line, home)
             ran.append(line)
     assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint",
-            "validation: shots above it", "validation grids: two values", "pretrained grid -> test checkpoint"} <= USED, USED
+            "validation: shots above it", "validation grids: two values", "pretrained grid -> test checkpoint",
+            "slurm -> local"} <= USED, USED
     assert any(l.startswith("mtclip train mmap") for l in ran) and any("mmap_tables" in l for l in ran), ran
 
 
