@@ -9,10 +9,10 @@ from ..core import MtclipError
 from ..tasks.core import templates as template_set
 
 # %% auto 0
-__all__ = ['OPTIMIZERS', 'SCHEDULES', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig']
 
 # %% ../../nbs/08b_train.config.ipynb
-OPTIMIZERS, SCHEDULES = ("adamw", "sgd"), ("cosine", "constant")
+OPTIMIZERS, SCHEDULES, PRECISIONS = ("adamw", "sgd"), ("cosine", "constant"), ("fp32", "bf16")
 SAMPLINGS = ("round-robin", "proportional", "multi-task")
 CACHE_MODES = ("auto", "memory", "disk", "off")
 
@@ -41,6 +41,8 @@ class TrainConfig:
     checkpoint_dir: str = ""
     checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only
     resume: bool = False              # continue from checkpoint_dir's checkpoint (start fresh if there is none)
+    precision: str = "fp32"           # fp32 | bf16: the step under bfloat16 autocast (GPUs; most CPUs run it slowly)
+    deterministic: bool = False       # deterministic kernels only, cudnn.benchmark off: exact resume on GPU, slower
 
     def __post_init__(self):
         def need(ok, what):
@@ -52,6 +54,7 @@ class TrainConfig:
              f"batch_size={self.batch_size!r} must be a positive integer")
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
+        need(self.precision in PRECISIONS, f"precision={self.precision!r}: use one of {PRECISIONS}")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
         need(self.sampling is None or self.sampling in SAMPLINGS,
              f"sampling={self.sampling!r}: use one of {SAMPLINGS}")

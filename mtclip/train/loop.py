@@ -74,6 +74,21 @@ def data_parallel(device: torch.device) -> tuple[int, int]:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), dist.get_world_size()
 
+@contextmanager
+def _kernels(deterministic: bool, device: torch.device):
+    """Deterministic kernels only (and no cuDNN autotuning) for the block with `deterministic`, e.g. for exact resume
+    on a GPU; else, on CUDA, TF32 matmuls and cuDNN autotuning (fast). The global settings are put back after."""
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    old = (torch.are_deterministic_algorithms_enabled(), cudnn.benchmark, matmul.allow_tf32, cudnn.allow_tf32)
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")   # cuBLAS's condition for deterministic matmuls
+        torch.use_deterministic_algorithms(True); cudnn.benchmark = False
+    elif device.type == "cuda": cudnn.benchmark = matmul.allow_tf32 = cudnn.allow_tf32 = True
+    try: yield
+    finally:
+        torch.use_deterministic_algorithms(old[0])
+        cudnn.benchmark, matmul.allow_tf32, cudnn.allow_tf32 = old[1:]
+
 def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
     if mode == "off": return False
@@ -155,7 +170,8 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     threads = torch.get_num_threads()
     if model.cache is not None and model.device.type == "cpu": torch.set_num_threads(1)
     try:
-        with _signals_stop_at_step_end(ckpt is not None) as stop: loop.run(stop)
+        with _signals_stop_at_step_end(ckpt is not None) as stop, _kernels(config.deterministic, model.device):
+            loop.run(stop)
     finally: torch.set_num_threads(threads)
     model.eval()
     return TrainResult(model, pd.DataFrame(loop.rows), encode_seconds, loop.resumed_at, world)
@@ -202,6 +218,10 @@ class Loop:
         self._rng_after_plan = (tensors, meta["rng"])
         if not self.position: load_rng_tensors(*self._rng_after_plan)
         self.resumed_at = self.step
+
+    def autocast(self):
+        "bfloat16 autocast on the model's device with `precision='bf16'` (the optimiser keeps fp32 weights)."
+        return torch.autocast(self.model.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
 
     def position_state(self) -> dict:
         return dict(epoch=self.epoch, position=self.position, step=self.step, rows=self.rows, losses=self.losses,
@@ -252,7 +272,7 @@ def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):
     for task, idx in batches:
         part = idx[self.rank::self.world]
         if not len(part): losses[task] = None; continue
-        loss = self.model.task_loss(task, part)
+        with self.autocast(): loss = self.model.task_loss(task, part)
         losses[task] = loss if self.world == 1 else loss * (len(part) / len(idx))
         weighted = self.weights[task] * losses[task]
         total = weighted if total is None else total + weighted
