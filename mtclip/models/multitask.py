@@ -17,7 +17,7 @@ from ..tasks.core import Task, task_kind, templates as template_set
 from .cache import FeatureCache
 
 # %% auto 0
-__all__ = ['TaskSplit', 'MultiTaskModel', 'predict', 'evaluate']
+__all__ = ['TaskSplit', 'MultiTaskModel', 'load_pixels', 'StepImages', 'predict', 'evaluate']
 
 # %% ../../nbs/08d_models.multitask.ipynb
 class TaskSplit:
@@ -84,15 +84,21 @@ def split(self: MultiTaskModel, records: list[Record]) -> TaskSplit:
     cap_feats = self.cache.texts(uniq).to(self.device) if self.cache and uniq else None
     return TaskSplit(records, feats, ids, uniq, cap_feats)
 
+def load_pixels(records: list[Record], preprocess) -> torch.Tensor:
+    "The preprocessed images of `records` as one batch [B, 3, H, W]."
+    ds = ImageDataset(records, preprocess)
+    return torch.stack([ds[i][0] for i in range(len(ds))])
+
 @patch
 def image_features(self: MultiTaskModel, task: str, split: TaskSplit, idx: torch.Tensor,
-                   bypass: bool = False) -> torch.Tensor:
-    "Adapted image features (unnormalised) of `split[idx]` for `task`."
+                   bypass: bool = False, pixels: torch.Tensor | None = None) -> torch.Tensor:
+    """Adapted image features (unnormalised) of `split[idx]` for `task`; re-encoding, from `pixels` when they come
+    loaded (the training loop's prefetching `StepImages`), else decoded here."""
     if split.feats is not None:
         f = split.feats[idx.to(split.feats.device)]
         return f if bypass else self.method.adapt_image(f, task)
-    ds = ImageDataset([split.records[i] for i in idx.tolist()], self.method.backbone.preprocess)
-    x = torch.stack([ds[i][0] for i in range(len(ds))]).to(self.device)
+    if pixels is None: pixels = load_pixels([split.records[i] for i in idx.tolist()], self.method.backbone.preprocess)
+    x = pixels.to(self.device, non_blocking=True)
     if bypass: return self.method.clip.encode_image(x)
     with self.method.sharing.serving(task): return self.method.encode_image(x, task)
 
@@ -122,10 +128,21 @@ def class_features(self: MultiTaskModel, task: str, classnames: list[str], bypas
 
 # %% ../../nbs/08d_models.multitask.ipynb
 @patch
-def task_loss(self: MultiTaskModel, task: str, idx: torch.Tensor, split: TaskSplit | None = None) -> torch.Tensor:
-    "The loss of `task` on rows `idx` of its training split (or of `split`)."
+def task_loss(self: MultiTaskModel, task: str, idx: torch.Tensor, split: TaskSplit | None = None,
+              pixels: torch.Tensor | None = None) -> torch.Tensor:
+    "The loss of `task` on rows `idx` of its training split (or of `split`); `pixels`: their images, loaded."
     t, split = self.tasks[task], split or self.train_splits[task]
-    return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx))
+    return task_kind(t.kind).loss(self, task, split, idx, self.image_features(task, split, idx, pixels=pixels))
+
+class StepImages(torch.utils.data.Dataset):
+    """The images of an epoch's steps, one item per step: {task: pixels of this process's share of its batch}, for a
+    DataLoader whose workers decode the next steps while the current one trains (re-encoding runs only)."""
+    def __init__(self, records: dict[str, list[Record]], preprocess, plan: list, rank: int = 0, world: int = 1):
+        self.records, self.preprocess, self.plan, self.rank, self.world = records, preprocess, plan, rank, world
+    def __len__(self): return len(self.plan)
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {task: load_pixels([self.records[task][j] for j in idx[self.rank::self.world].tolist()],
+                                  self.preprocess) for task, idx in self.plan[i] if len(idx[self.rank::self.world])}
 
 @patch
 def prepare(self: MultiTaskModel, tasks: list[Task]):

@@ -43,6 +43,7 @@ class TrainConfig:
     resume: bool = False              # continue from checkpoint_dir's checkpoint (start fresh if there is none)
     precision: str = "fp32"           # fp32 | bf16: the step under bfloat16 autocast (GPUs; most CPUs run it slowly)
     deterministic: bool = False       # deterministic kernels only, cudnn.benchmark off: exact resume on GPU, slower
+    workers: int = 0                  # processes decoding the next steps' images (runs that re-encode them); 0: none
 
     def __post_init__(self):
         def need(ok, what):
@@ -55,6 +56,7 @@ class TrainConfig:
         need(self.lr > 0, f"lr={self.lr} must be > 0")
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
         need(self.precision in PRECISIONS, f"precision={self.precision!r}: use one of {PRECISIONS}")
+        need(isinstance(self.workers, int) and self.workers >= 0, f"workers={self.workers!r} must be an integer >= 0")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
         need(self.sampling is None or self.sampling in SAMPLINGS,
              f"sampling={self.sampling!r}: use one of {SAMPLINGS}")

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/08e_train.loop.ipynb 3
 from __future__ import annotations
-import math, os, signal, threading, time
+import itertools, math, os, signal, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 import numpy as np
@@ -18,7 +18,8 @@ from ..methods.base import Method
 from ..tasks.core import Task, task_kind
 from .config import TrainConfig
 from ..models.cache import FeatureCache
-from ..models.multitask import MultiTaskModel
+from ..models.multitask import MultiTaskModel, StepImages
+from torch.utils.data import DataLoader
 from .checkpoint import (Checkpoints, run_identity, optimizer_tensors, load_optimizer_tensors, rng_tensors,
                                     load_rng_tensors)
 
@@ -242,8 +243,8 @@ def _epoch(self: Loop, stop: dict, bar):
     plan = _batch_plan(self.sizes, config.batch_size, config.sampling, self.g)
     if self.position: load_rng_tensors(*self._rng_after_plan)     # resumed mid-epoch: the RNGs as they were
     t0 = time.time()
-    for step in plan[self.position:]:
-        self._step(step)
+    for step, pixels in zip(plan[self.position:], self._images(plan[self.position:])):
+        self._step(step, pixels)
         bar.update(1)
         if bar.n % 10 == 0 or bar.n == self.total:
             bar.set_postfix({k[-12:]: f"{v:.3f}" for k, v in self.running.items()}, refresh=False)
@@ -263,7 +264,7 @@ def _epoch(self: Loop, stop: dict, bar):
     if self.on_epoch: self.on_epoch(pd.DataFrame(self.rows))
 
 @patch
-def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):
+def _step(self: Loop, batches: list[tuple[str, torch.Tensor]], pixels: dict | None = None):
     """One optimiser step on the weighted sum of the losses of `batches` ((task, row indices) pairs). Data parallel,
     each process takes every `world`-th row of each batch and weighs its mean loss by its share of the rows; the
     gradients summed over the processes are then those of the whole batch's loss (for losses that are means over
@@ -272,7 +273,7 @@ def _step(self: Loop, batches: list[tuple[str, torch.Tensor]]):
     for task, idx in batches:
         part = idx[self.rank::self.world]
         if not len(part): losses[task] = None; continue
-        with self.autocast(): loss = self.model.task_loss(task, part)
+        with self.autocast(): loss = self.model.task_loss(task, part, pixels=(pixels or {}).get(task))
         losses[task] = loss if self.world == 1 else loss * (len(part) / len(idx))
         weighted = self.weights[task] * losses[task]
         total = weighted if total is None else total + weighted
@@ -308,6 +309,18 @@ def _sum_gradients(self: Loop):
     dist.all_reduce(flat); dist.all_reduce(has)
     for p, g, h in zip(params, flat.split([p.numel() for p in params]), has.tolist()):
         p.grad = g.view_as(p).clone() if h else None
+
+@patch
+def _images(self: Loop, steps: list):
+    """Each step's images for a run that re-encodes them (`StepImages`): decoded ahead by `config.workers` processes
+    (two steps each), pinned for the copy to a GPU; on cached features, nothing to load. The loader draws from its
+    own generator, so the run's random streams are those of a run without it."""
+    if self.model.cache is not None: return itertools.repeat(None)
+    data = StepImages({t: s.records for t, s in self.model.train_splits.items()},
+                      self.model.method.backbone.preprocess, steps, self.rank, self.world)
+    workers = self.config.workers
+    return iter(DataLoader(data, batch_size=None, num_workers=workers, pin_memory=self.model.device.type == "cuda",
+                           prefetch_factor=2 if workers else None, generator=torch.Generator().manual_seed(0)))
 
 @patch
 def _save(self: Loop):
