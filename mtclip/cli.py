@@ -109,7 +109,9 @@ TRAIN_FLAGS = (("epochs", int, "passes over every task's training set"), ("batch
                ("optimizer", str, "adamw | sgd"), ("weight_decay", float, "the optimiser's weight decay"),
                ("warmup", float, "share of the steps with a linear warm-up"),
                ("templates", str, "class-prompt templates: ensemble | photo (zero-shot, post-encoder methods)"),
-               ("sampling", str, "multi-task (a batch of every task per step) | round-robin | proportional"))
+               ("sampling", str, "multi-task (a batch of every task per step) | round-robin | proportional"),
+               ("precision", str, "fp32 | bf16 (autocast: the GPU path)"),
+               ("workers", int, "processes decoding the next steps' images (runs that re-encode images)"))
 
 def _value(text: str):
     "A -s value: JSON when it parses (numbers, true/false, lists), else the string."
@@ -127,7 +129,8 @@ def cmd_train(args):
                       pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
                       seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
                       quick=args.quick, resume=args.resume, checkpoint_every=args.checkpoint_every, preset=args.preset,
-                      **{k: getattr(args, k) for k, *_ in TRAIN_FLAGS if getattr(args, k) is not None})
+                      **{k: getattr(args, k) for k, *_ in TRAIN_FLAGS if getattr(args, k) is not None},
+                      **({"deterministic": True} if args.deterministic else {}))
     if int(os.environ.get("RANK", "0")) == 0:
         print(table.to_string(index=False))
         print(f"results, trained parameters and checkpoint in {args.out}")
@@ -244,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("-s", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a method setting, e.g. -s bottleneck 8 (repeatable)")
     t.add_argument("--preset", help="size the method with a preset (small: for the tiny embedded CLIP) before -s")
+    t.add_argument("--deterministic", action="store_true",
+                   help="deterministic kernels only (exact resume on a GPU; slower)")
     t.add_argument("--processes", type=int, default=1,
                    help="data-parallel processes (torchrun; one per GPU on CUDA, gloo on CPU), each a share of every "
                         "batch; on several nodes run `torchrun ... -m mtclip train ...` yourself")
