@@ -1,4 +1,4 @@
-"""`python -m mtclip ...`: the `mtclip` command (what `mtclip train --nproc N` runs under torchrun)."""
+"""`python -m mtclip ...`: the `mtclip` command (what `mtclip train --processes N` runs under torchrun)."""
 import sys
 
 from mtclip.cli import main

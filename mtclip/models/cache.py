@@ -15,7 +15,7 @@ from ..tasks.core import encode_images, encode_texts
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['encode_grids', 'content_hash', 'backbone_key', 'FeatureCache']
+__all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'FeatureCache']
 
 # %% ../../nbs/08c_models.cache.ipynb
 @torch.no_grad()
@@ -23,18 +23,29 @@ def encode_grids(backbone: Backbone, paths: list[str], batch_size: int = 128, pr
     "[N, T, F]: each image file's grid features, a ViT's patch tokens after its last LayerNorm (`output_tokens`)."
     from PIL import Image
     from tqdm.auto import tqdm
-    visual = backbone.model.visual
-    if not hasattr(visual, "output_tokens"):
-        raise MtclipError(f"grid features need an open_clip ViT image tower; this CLIP has {type(visual).__name__} "
-                          "(ResNet grids are not supported yet): use a ViT CLIP such as ViT-B-16")
-    device, out = next(backbone.model.parameters()).device, []
-    old, visual.output_tokens = visual.output_tokens, True
-    try:
-        for i in tqdm(range(0, len(paths), batch_size), desc="CLIP grid features", disable=not progress, leave=False):
-            x = torch.stack([backbone.preprocess(Image.open(p).convert("RGB")) for p in paths[i:i + batch_size]])
-            out.append(visual(x.to(device))[1].float().cpu())
-    finally: visual.output_tokens = old
+    encoder, device, out = GridEncoder(backbone), next(backbone.model.parameters()).device, []
+    for i in tqdm(range(0, len(paths), batch_size), desc="CLIP grid features", disable=not progress, leave=False):
+        x = torch.stack([backbone.preprocess(Image.open(p).convert("RGB")) for p in paths[i:i + batch_size]])
+        out.append(encoder(x.to(device)).float().cpu())
     return torch.cat(out)
+
+class GridEncoder(torch.nn.Module):
+    """CLIP's image tower giving VL-Adapter's visual tokens from pixels: [..., 3, H, W] -> [..., T, F], a ViT's
+    patch tokens after its last LayerNorm (`output_tokens`); trainable, for runs that train CLIP (Table 3)."""
+    def __init__(self, backbone: Backbone):
+        super().__init__()
+        visual = getattr(backbone.model, "visual", None)
+        if not hasattr(visual, "output_tokens"):
+            raise MtclipError(f"grid features need an open_clip ViT image tower; this CLIP has "
+                              f"{type(visual).__name__} (ResNet grids are not supported yet): use a ViT CLIP such as "
+                              "ViT-B-16")
+        self.visual = visual
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        old, self.visual.output_tokens = self.visual.output_tokens, True
+        try: grid = self.visual(pixels.flatten(0, -4))[1]
+        finally: self.visual.output_tokens = old
+        return grid.unflatten(0, pixels.shape[:-3])
 
 def content_hash(obj) -> str: return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -19,8 +19,8 @@ from ..models.cache import FeatureCache
 from ..tasks.text_metrics import vqa_score, exact_match, nlvr2_accuracy, cider_d, bleu
 
 # %% auto 0
-__all__ = ['MAIN_METRIC', 'grid_features', 'GridEncoder', 'image_pixels', 'source_text', 'train_target', 'model_inputs',
-           'VLTrainConfig', 'train_generative', 'predict', 'score', 'evaluate_generative']
+__all__ = ['MAIN_METRIC', 'grid_features', 'image_pixels', 'source_text', 'train_target', 'model_inputs', 'VLTrainConfig',
+           'train_generative', 'predict', 'score', 'evaluate_generative']
 
 # %% ../../nbs/19a_train.generative.ipynb
 def _image_paths(examples: list[VLExample]) -> list[str]:
@@ -33,23 +33,6 @@ def grid_features(backbone: Backbone, examples: list[VLExample], disk: bool = Tr
     disk under mtclip's cache with `disk`), shared by every run that reads them."""
     paths = _image_paths(examples)
     return dict(zip(paths, FeatureCache(backbone, disk=disk, progress=progress).grids(paths)))
-
-class GridEncoder(nn.Module):
-    """CLIP's image tower giving VL-Adapter's visual tokens from pixels: [..., 3, H, W] -> [..., T, F], the ViT's
-    patch tokens after its last LayerNorm, as `grid_features` caches them. For runs that train CLIP (Table 3)."""
-    def __init__(self, backbone: Backbone):
-        super().__init__()
-        visual = getattr(backbone.model, "visual", None)
-        if not hasattr(visual, "output_tokens"):
-            raise MtclipError(f"training CLIP for its grid needs an open_clip ViT image tower, not "
-                              f"{type(visual).__name__}: use a ViT CLIP such as ViT-B-16")
-        self.visual = visual
-
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        old, self.visual.output_tokens = self.visual.output_tokens, True
-        try: grid = self.visual(pixels.flatten(0, -4))[1]
-        finally: self.visual.output_tokens = old
-        return grid.unflatten(0, pixels.shape[:-3])
 
 def image_pixels(backbone: Backbone, examples: list[VLExample]) -> dict[str, torch.Tensor]:
     "Every image of `examples`, by path, preprocessed for `backbone` ([3, H, W]): a `GridEncoder`'s inputs."
