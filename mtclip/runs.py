@@ -1042,7 +1042,7 @@ NOT_SETTINGS = ("seed", "pretrained", "validation", "quick", "save_weights", "ou
 
 def best_settings(rows: pd.DataFrame, metric: str, by=("method",), maximize: bool = True) -> pd.DataFrame:
     """Per `by` group, the swept parameters' values whose runs have the best mean `metric` (over domains, seeds
-    and pretrained models); rows must come from validation runs."""
+    and pretrained models), with the parameters the group's runs held fixed; rows must come from validation runs."""
     by = list(by)
     if metric not in rows: raise MtclipError(f"metric {metric!r}: the runs have no such column; "
                                              f"they have {_metric_columns(rows)}")
@@ -1055,7 +1055,8 @@ def best_settings(rows: pd.DataFrame, metric: str, by=("method",), maximize: boo
     swept = [c for c in params if rows.groupby(by, dropna=False)[c].nunique(dropna=False).max() > 1]
     if not swept:
         raise MtclipError("no setting varies within a group: sweep a grid, e.g. --grid lr=0.003,0.01,0.03")
-    scores = rows.groupby(by + swept, dropna=False)[metric].agg(["mean", "std", "count"]).reset_index()
+    held = [c for c in params if c not in swept]     # one value per group (a -p of the grid): retrained as validated
+    scores = rows.groupby(by + swept + held, dropna=False)[metric].agg(["mean", "std", "count"]).reset_index()
     pick = scores.groupby(by, dropna=False, sort=False)["mean"]
     best = scores.loc[pick.idxmax() if maximize else pick.idxmin()].reset_index(drop=True)
     best.attrs["settings"] = swept
@@ -1072,10 +1073,19 @@ def select_best(root, metric: str = "accuracy", by=("method",), maximize: bool =
     atomic_write(root / "selected.csv", lambda t: best.to_csv(t, index=False))
     md = [f"# Settings chosen on validation under `{root}`", "",
           f"Best mean {metric} ({'highest' if maximize else 'lowest'}) per {', '.join(by)}, over "
-          f"{', '.join(best.attrs['settings'])} (domains, seeds and pretrained models averaged).", "",
+          f"{', '.join(best.attrs['settings'])} (domains, seeds and pretrained models averaged); the other columns "
+          "are the values the validation runs held, which the retraining runs keep.", "",
           best.to_markdown(index=False, floatfmt=".4f"), ""]
     atomic_write(root / "selected.md", lambda t: Path(t).write_text("\n".join(md)))
     return best
+
+def _setting(value):
+    "A selected.csv cell as the parameter it was: numpy scalars as Python ones, JSON lists and dicts decoded."
+    if hasattr(value, "item"): return value.item()
+    if isinstance(value, str) and value[:1] in "[{":
+        try: return json.loads(value)
+        except json.JSONDecodeError: return value
+    return value
 
 def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None = None, base: dict | None = None,
                    **kwargs) -> pd.DataFrame:
@@ -1090,8 +1100,12 @@ def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None =
                           "give the selected.csv that mtclip select wrote")
     tables = []
     for _, row in table.iterrows():
-        chosen = {c: (v.item() if hasattr(v, "item") else v) for c, v in row[keep].items() if not pd.isna(v)}
-        tables.append(sweep(notebook, Path(out_root) / run_name(chosen), grid, seeds, {**(base or {}), **chosen},
+        chosen = {c: _setting(v) for c, v in row[keep].items() if not pd.isna(v)}
+        named = {c: v for c, v in chosen.items() if not isinstance(v, (dict, list))}   # JSON values: too long
+        clash = next((k for k in chosen if k in (base or {}) and base[k] != chosen[k]), None)
+        if clash: raise MtclipError(f"-p {clash} {base[clash]}: selected.csv says {clash}={chosen[clash]} (validated); "
+                                    f"drop -p {clash}, or validate that value")
+        tables.append(sweep(notebook, Path(out_root) / run_name(named), grid, seeds, {**(base or {}), **chosen},
                             **kwargs))
     out = pd.concat(tables, ignore_index=True)
     out.attrs["counts"] = _status_counts(out)
