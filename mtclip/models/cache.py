@@ -6,7 +6,9 @@
 from __future__ import annotations
 import hashlib, json
 from pathlib import Path
+import numpy as np
 import torch
+from tqdm.auto import tqdm
 from safetensors.torch import save_file, load_file
 from ..core import cache_dir, atomic_write
 from ..backbones.clip import Backbone
@@ -15,7 +17,7 @@ from ..tasks.core import encode_images, encode_texts
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'FeatureCache']
+__all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'FeatureCache', 'safetensors_header', 'LazyFeatures']
 
 # %% ../../nbs/08c_models.cache.ipynb
 @torch.no_grad()
@@ -56,17 +58,24 @@ def backbone_key(backbone: Backbone) -> str:
                    for n, t in backbone.model.state_dict().items() if t.is_floating_point()]
     return content_hash([backbone.arch, backbone.pretrained, repr(backbone.preprocess), weights])[:16]
 
+def _item(decoded):
+    "An item as the cache's callers name it, from its JSON in a shard's metadata: a record's (path, index) is a tuple."
+    return tuple(decoded) if isinstance(decoded, list) else decoded
+
 _MEMORY: dict = {}   # (backbone key, kind, item) -> feature row; shared by every FeatureCache of the process
 
 class FeatureCache:
-    "Frozen CLIP features of records and texts, computed once: in memory, and on disk with `disk=True`."
-    def __init__(self, backbone: Backbone, disk: bool = False, root: str | Path | None = None, progress: bool = True):
-        self.backbone, self.disk, self.progress = backbone, disk, progress
+    """Frozen CLIP features of records and texts, computed once: in memory; on disk too with `disk=True`; or, with
+    `shards=True`, image and grid features in on-disk shards of `shard_rows` rows read lazily (`LazyFeatures`)."""
+    def __init__(self, backbone: Backbone, disk: bool = False, root: str | Path | None = None, progress: bool = True,
+                 shards: bool = False, shard_rows: int = 4096):
+        self.backbone, self.disk, self.progress, self.shards, self.shard_rows = backbone, disk, progress, shards, shard_rows
         self.root = Path(root) if root else cache_dir() / "features"
         self.key = backbone_key(backbone)
         self.encoded = self.loaded = 0        # counts of rows encoded now / read from disk
 
-    def _get(self, kind: str, items: list, encode) -> torch.Tensor:
+    def _get(self, kind: str, items: list, encode) -> torch.Tensor | LazyFeatures:
+        if self.shards and kind != "texts": return self._sharded(kind, items, encode)
         keys = [(self.key, kind, it) for it in items]
         missing = list(dict.fromkeys(k for k in keys if k not in _MEMORY))
         if missing:
@@ -80,13 +89,37 @@ class FeatureCache:
         if not keys: return torch.empty(0, self.backbone.embed_dim)
         return torch.stack([_MEMORY[k] for k in keys])
 
-    def images(self, records: list[Record]) -> torch.Tensor:
+    def _sharded(self, kind: str, items: list, encode) -> LazyFeatures:
+        """`items`' rows in the shards of `root/<backbone key>/<kind>/` (each lists its items in its metadata); the
+        missing ones encoded `shard_rows` at a time, each shard written whole as it is done (an interrupted cache
+        keeps its finished shards)."""
+        folder = self.root / self.key / kind
+        shards = sorted(folder.glob("shard-*.safetensors"))
+        where = {}
+        for s, path in enumerate(shards):
+            listed = json.loads(safetensors_header(path).get("__metadata__", {}).get("items", "[]"))
+            where.update((name, (s, r)) for r, name in enumerate(listed) if name not in where)
+        names = [json.dumps(it) for it in items]
+        missing = list(dict.fromkeys(n for n in names if n not in where))
+        self.loaded += len(set(names)) - len(missing)
+        for start in tqdm(range(0, len(missing), self.shard_rows), desc=f"CLIP {kind} shards", leave=False,
+                          disable=not self.progress or len(missing) <= self.shard_rows):
+            part = missing[start:start + self.shard_rows]
+            feats = encode([_item(json.loads(n)) for n in part]).float().contiguous()
+            path = atomic_write(folder / f"shard-{content_hash(part)[:16]}.safetensors",
+                                lambda t: save_file({"features": feats}, t, metadata={"items": json.dumps(part)}))
+            shards.append(path)
+            where.update((n, (len(shards) - 1, r)) for r, n in enumerate(part))
+            self.encoded += len(part)
+        return LazyFeatures(shards, np.array([where[n] for n in names], dtype=np.int64).reshape(-1, 2))
+
+    def images(self, records: list[Record]) -> torch.Tensor | LazyFeatures:
         "Frozen image features [N, d] of `records`."
         by_id = {(r.path, r.index): r for r in records}
         return self._get("images", [(r.path, r.index) for r in records],
                          lambda ids: encode_images(self.backbone, [by_id[i] for i in ids], progress=self.progress))
 
-    def grids(self, paths: list[str]) -> torch.Tensor:
+    def grids(self, paths: list[str]) -> torch.Tensor | LazyFeatures:
         "Frozen grid features [N, T, F] of image files (VL-Adapter's visual tokens; `encode_grids`)."
         return self._get("grids", list(paths), lambda ps: encode_grids(self.backbone, ps, progress=self.progress))
 
@@ -97,3 +130,53 @@ class FeatureCache:
     @staticmethod
     def clear():
         _MEMORY.clear()
+
+# %% ../../nbs/08c_models.cache.ipynb
+def safetensors_header(path: Path) -> dict:
+    """The JSON header of a safetensors file (each tensor's dtype, shape and byte offsets, and `__metadata__`), read
+    without its data; `data_start` is where the tensors' bytes begin."""
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(n))
+    except (OSError, ValueError) as e:
+        raise MtclipError(f"feature shard {path}: not a readable safetensors file ({e}); delete it, and its rows are "
+                          "encoded again") from None
+    return {**header, "data_start": 8 + n}
+
+class LazyFeatures:
+    """Rows of features kept in on-disk safetensors shards, read when indexed: `feats[idx]` gathers only those rows
+    through memory maps of the shards (the OS pages them in and out), so a cache larger than memory trains."""
+    def __init__(self, shards: list[Path], places: np.ndarray, device="cpu"):
+        self.shards, self.places, self.device = shards, places, torch.device(device)   # places: [N, 2] (shard, row)
+        self._maps: dict[int, np.memmap] = {}
+
+    def _map(self, shard: int) -> np.memmap:
+        if shard not in self._maps:
+            path = self.shards[shard]
+            header = safetensors_header(path)
+            t = header["features"]
+            if t["dtype"] != "F32": raise MtclipError(f"feature shard {path}: dtype {t['dtype']}, expected F32")
+            self._maps[shard] = np.memmap(path, np.float32, "r", header["data_start"] + t["data_offsets"][0],
+                                          tuple(t["shape"]))
+        return self._maps[shard]
+
+    @property
+    def shape(self) -> torch.Size: return torch.Size((len(self.places), *self._map(0).shape[1:])) if len(self) \
+        else torch.Size((0,))
+    def __len__(self): return len(self.places)
+
+    def to(self, device) -> LazyFeatures:
+        "The same rows, gathered onto `device`."
+        moved = LazyFeatures(self.shards, self.places, device)
+        moved._maps = self._maps
+        return moved
+
+    def __getitem__(self, idx) -> torch.Tensor:
+        idx = torch.as_tensor(idx).cpu().numpy()
+        where = self.places[idx.reshape(-1)]
+        out = np.empty((len(where), *self.shape[1:]), np.float32)
+        for shard in np.unique(where[:, 0]):
+            pick = where[:, 0] == shard
+            out[pick] = self._map(int(shard))[where[pick, 1]]
+        return torch.from_numpy(out.reshape(*idx.shape, *out.shape[1:])).to(self.device)

@@ -14,7 +14,7 @@ __all__ = ['OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'SAMPLINGS', 'CACHE_MODES', 
 # %% ../../nbs/08b_train.config.ipynb
 OPTIMIZERS, SCHEDULES, PRECISIONS = ("adamw", "sgd"), ("cosine", "constant"), ("fp32", "bf16")
 SAMPLINGS = ("round-robin", "proportional", "multi-task")
-CACHE_MODES = ("auto", "memory", "disk", "off")
+CACHE_MODES = ("auto", "memory", "disk", "shards", "off")
 
 @dataclass
 class TrainConfig:
@@ -33,7 +33,7 @@ class TrainConfig:
     sampling: str | None = None
     loss_weights: dict = field(default_factory=dict)   # task name -> weight (default 1)
     seed: int = 0
-    cache_features: str = "auto"      # auto: cache when the encoders are frozen | memory | disk | off
+    cache_features: str = "auto"      # auto: cache when the encoders are frozen | memory | disk | shards | off
     device: str | None = None         # None: the backbone's device
     templates: str | tuple = "ensemble"   # class-prompt templates (mtclip.tasks.core.TEMPLATES)
     progress: bool = True

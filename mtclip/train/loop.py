@@ -139,7 +139,8 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     model = MultiTaskModel(method, tasks, config.templates)
     start = time.time()
     if _use_cache(method, config.cache_features):
-        model.cache = FeatureCache(method.backbone, disk=config.cache_features == "disk", progress=config.progress)
+        model.cache = FeatureCache(method.backbone, disk=config.cache_features == "disk",
+                                   shards=config.cache_features == "shards", progress=config.progress)
         for t in tasks:             # prompts and captions of the whole task (train and test) in one go
             texts = task_kind(t.kind).frozen_texts(t, model.templates)
             if texts: model.cache.texts(texts)
