@@ -6,7 +6,7 @@
 from __future__ import annotations
 import ast, html, itertools, json, math, os, re, signal, threading, time, warnings, weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -23,12 +23,12 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
            'EXPERIMENTS', 'EXECUTORS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
            'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
-           'notebook_parameters', 'settle_progress_bars', 'run_notebook', 'experiment_notebook',
-           'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs', 'run_counts',
-           'counts_line', 'summarise', 'format_summary', 'headline_metric', 'configuration_columns', 'source_domain',
-           'compact_table', 'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots', 'collect',
-           'write_collected', 'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order',
-           'percent_pm', 'experiment_rows']
+           'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars', 'run_notebook',
+           'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
+           'run_counts', 'counts_line', 'summarise', 'format_summary', 'headline_metric', 'configuration_columns',
+           'source_domain', 'compact_table', 'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots',
+           'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected', 'method_label',
+           'column_order', 'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -204,6 +204,20 @@ def _share_mtclip_with_kernel():
     if any(p in ("site-packages", "dist-packages") for p in src.parts): return
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(src) not in paths: os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *paths])
+
+def usable_cores() -> int:
+    "The CPU cores this process may run on (its affinity: a container's or a Slurm job's share of the machine)."
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+@contextmanager
+def cores_shared(runs_at_once: int):
+    """Kernels started in the block get `OMP_NUM_THREADS` = the usable cores / `runs_at_once` (torch's threads), so
+    runs side by side do not each take every core: two torch processes of 2 threads on 2 cores run 10-50x slower.
+    A value already set (by the user) stays."""
+    if "OMP_NUM_THREADS" in os.environ: yield os.environ["OMP_NUM_THREADS"]; return
+    os.environ["OMP_NUM_THREADS"] = str(max(1, usable_cores() // max(1, runs_at_once)))
+    try: yield os.environ["OMP_NUM_THREADS"]
+    finally: os.environ.pop("OMP_NUM_THREADS", None)
 
 # %% ../nbs/10_runs.ipynb
 class _Stop(KeyboardInterrupt):
@@ -505,7 +519,8 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
         raise MtclipError(f"grid values give the same run folder twice: {dup[0]}; make the values distinct as text")
     out_root, cwd, path = writable_folder(out_root).resolve(), _cwd(), path.resolve()
     _share_mtclip_with_kernel()
-    with folder_lock(out_root):
+    at_once = max(1, min(workers, len(runs)))               # runs side by side on this machine (not on Slurm's)
+    with folder_lock(out_root), (cores_shared(at_once) if executor != "slurm" else nullcontext()):
         _refuse_stale(path, out_root, runs, valid)
         return _run_sweep(path, out_root, runs, workers, kernel, progress, cwd, executor, job_options or {})
 
@@ -1102,7 +1117,7 @@ def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None =
     for _, row in table.iterrows():
         chosen = {c: _setting(v) for c, v in row[keep].items() if not pd.isna(v)}
         named = {c: v for c, v in chosen.items() if not isinstance(v, (dict, list))}   # JSON values: too long
-        clash = next((k for k in chosen if k in (base or {}) and base[k] != chosen[k]), None)
+        clash = next((k for k in chosen if k in (base or {}) and parse_value(base[k]) != chosen[k]), None)
         if clash: raise MtclipError(f"-p {clash} {base[clash]}: selected.csv says {clash}={chosen[clash]} (validated); "
                                     f"drop -p {clash}, or validate that value")
         tables.append(sweep(notebook, Path(out_root) / run_name(named), grid, seeds, {**(base or {}), **chosen},

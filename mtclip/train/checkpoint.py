@@ -133,7 +133,7 @@ def run_identity(method, tasks: list, config) -> dict:
                 tasks={t.name: dict(kind=t.kind, classes=list(t.classnames), train=records(t.train),
                                     n_train=len(t.train)) for t in tasks})
 
-_NOT_IDENTITY = ("progress", "resume", "checkpoint_dir", "checkpoint_every", "device")
+_NOT_IDENTITY = ("progress", "resume", "checkpoint_dir", "checkpoint_every", "device", "threads")
 
 RUN_OUTPUTS = ("results.csv", "results.json", "trainable.safetensors")   # what a finished `mtclip train` leaves
 

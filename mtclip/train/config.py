@@ -44,6 +44,8 @@ class TrainConfig:
     precision: str = "fp32"           # fp32 | bf16: the step under bfloat16 autocast (GPUs; most CPUs run it slowly)
     deterministic: bool = False       # deterministic kernels only, cudnn.benchmark off: exact resume on GPU, slower
     workers: int = 0                  # processes decoding the next steps' images (runs that re-encode them); 0: none
+    # CPU threads of the loop; 0: mtclip decides (`mtclip.train.loop.loop_threads`)
+    threads: int = 0
 
     def __post_init__(self):
         def need(ok, what):
@@ -57,6 +59,7 @@ class TrainConfig:
         need(self.optimizer in OPTIMIZERS, f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
         need(self.precision in PRECISIONS, f"precision={self.precision!r}: use one of {PRECISIONS}")
         need(isinstance(self.workers, int) and self.workers >= 0, f"workers={self.workers!r} must be an integer >= 0")
+        need(isinstance(self.threads, int) and self.threads >= 0, f"threads={self.threads!r} must be an integer >= 0")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
         need(self.sampling is None or self.sampling in SAMPLINGS,
              f"sampling={self.sampling!r}: use one of {SAMPLINGS}")

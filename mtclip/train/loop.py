@@ -24,7 +24,7 @@ from .checkpoint import (Checkpoints, run_identity, optimizer_tensors, load_opti
                                     load_rng_tensors)
 
 # %% auto 0
-__all__ = ['TrainResult', 'data_parallel', 'train', 'Loop', 'TrainingInterrupted']
+__all__ = ['TrainResult', 'data_parallel', 'loop_threads', 'train', 'Loop', 'TrainingInterrupted']
 
 # %% ../../nbs/08e_train.loop.ipynb
 @dataclass
@@ -89,6 +89,13 @@ def _kernels(deterministic: bool, device: torch.device):
     finally:
         torch.use_deterministic_algorithms(old[0])
         cudnn.benchmark, matmul.allow_tf32, cudnn.allow_tf32 = old[1:]
+
+def loop_threads(model: MultiTaskModel, config: TrainConfig) -> int:
+    """CPU threads of the training loop: `config.threads` when set; else 1 on cached features (a step is a few
+    tiny matmuls: handing them to threads costs more than the work), else the process's threads (torch's default,
+    every core; or the share a sweep gave each of its runs, `mtclip.runs.cores_shared`)."""
+    if config.threads: return config.threads
+    return 1 if model.cache is not None and model.device.type == "cpu" else torch.get_num_threads()
 
 def _use_cache(method: Method, mode: str) -> bool:
     if mode == "auto": return method.frozen_encoders
@@ -167,10 +174,8 @@ def train(method: Method, tasks: list[Task], config: TrainConfig | None = None, 
     loop.on_epoch = on_epoch
     if ckpt and config.resume and ckpt.path.is_file(): ckpt.restore(loop)
     model.train()
-    # On cached features a step is a few tiny matmuls: on CPU, handing them to several threads costs more than
-    # the work, so the loop runs single-threaded (restored afterwards); re-encoding keeps every thread.
     threads = torch.get_num_threads()
-    if model.cache is not None and model.device.type == "cpu": torch.set_num_threads(1)
+    torch.set_num_threads(loop_threads(model, config))         # restored afterwards
     try:
         with _signals_stop_at_step_end(ckpt is not None) as stop, _kernels(config.deterministic, model.device):
             loop.run(stop)
