@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb 3
 from __future__ import annotations
-import argparse, json, os, signal, subprocess, sys
+import argparse, json, os, signal, subprocess, sys, warnings
 from pathlib import Path
 from .core import MtclipError
 
@@ -288,8 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "bench": args.options = rest
     elif rest: parser().parse_args(argv)        # argparse's own message for unknown arguments (exit 2)
+    def one_line(message, *_, **__): print(f"mtclip {args.command}: warning: {message}", file=sys.stderr)
     try:
-        return args.func(args) or 0
+        with warnings.catch_warnings():           # a warning as one line, like the errors
+            warnings.showwarning = one_line
+            return args.func(args) or 0
     except MtclipError as e:
         if getattr(e, "signal_name", None):   # SIGINT/SIGTERM: what was done is saved; the usual 128 + signal code
             print(f"mtclip {args.command}: stopped: {e}", file=sys.stderr)

@@ -1117,10 +1117,9 @@ def sweep_selected(notebook, out_root, selected, seeds=(0,), grid: dict | None =
     for _, row in table.iterrows():
         chosen = {c: _setting(v) for c, v in row[keep].items() if not pd.isna(v)}
         named = {c: v for c, v in chosen.items() if not isinstance(v, (dict, list))}   # JSON values: too long
-        clash = next((k for k in chosen if k in (base or {}) and parse_value(base[k]) != chosen[k]), None)
-        if clash: raise MtclipError(f"-p {clash} {base[clash]}: selected.csv says {clash}={chosen[clash]} (validated); "
-                                    f"drop -p {clash}, or validate that value")
-        tables.append(sweep(notebook, Path(out_root) / run_name(named), grid, seeds, {**(base or {}), **chosen},
+        for k in [k for k in chosen if k in (base or {}) and parse_value(base[k]) != chosen[k]]:
+            warnings.warn(f"-p {k} {base[k]} replaces {k}={chosen[k]} of selected.csv (not the validated value)")
+        tables.append(sweep(notebook, Path(out_root) / run_name(named), grid, seeds, {**chosen, **(base or {})},
                             **kwargs))
     out = pd.concat(tables, ignore_index=True)
     out.attrs["counts"] = _status_counts(out)

@@ -47,10 +47,11 @@ def test_mmap_methods_runs_and_tables_render(tmp_path, tiny):
 
 
 def test_settings_chosen_on_validation_then_retrained(tmp_path, tiny):
-    "The grid runs on a validation split of the training shots; `select` picks per method; only that is retrained."
+    """The grid runs on a validation split of the training shots; `select` picks per method; only that is retrained,
+    with what the validation runs held (`templates`, given to the grid only)."""
     val, final = tmp_path / "val", tmp_path / "final"
     mtclip("sweep", "mmap_methods", "--out", val, *tiny, "-p", "method", "coop", "-p", "validation", "1",
-           "--grid", "lr=0.001,0.1")
+           "-p", "templates", "ensemble", "--grid", "lr=0.001,0.1")
     rows = pd.concat([pd.DataFrame(json.loads(p.read_text())) for p in val.rglob("results.json")])
     assert (rows.evaluated_on == "validation").all() and (rows.n_test == rows.n_train).all()   # 2 shots: 1 + 1
     done = mtclip("select", val)
@@ -64,6 +65,7 @@ def test_settings_chosen_on_validation_then_retrained(tmp_path, tiny):
     assert (out.evaluated_on == "test").all() and (out.method == "coop").all()
     notebook = next(final.rglob("mmap_methods.ipynb")).read_text()
     assert f'"lr": {chosen.lr.item()}' in notebook            # the chosen lr is the one that trained
+    assert '"templates": "ensemble"' in notebook               # and the validated templates, not the default
     test_rows = tmp_path / "test_rows"
     mtclip("run", "mmap_methods", "--out", test_rows / "a", *tiny, "-p", "method", "coop")
     refused = mtclip("select", test_rows, check=False)

@@ -1,4 +1,5 @@
-"""Every command block of the README, run as written, on tiny data in the real on-disk formats.
+"""Every command block of the README, run as written, on tiny data in the real on-disk formats (`make test-slow`;
+`make test` checks every line against mtclip's parser and the notebooks' parameters, and runs the quick ones).
 
 The commands run through bash in a fresh home folder (HOME is a temporary folder, so `~/data/...` is a fake
 Office-Home release and the Hugging Face cache holds a randomly initialised ViT-B-16 saved under the real
@@ -12,7 +13,9 @@ change is listed in `ADJUSTMENTS` and must apply at least once, so a README edit
 - `mtclip train` trains the random `mtclip-test-vit` instead of ViT-B-16 (training ViT-B-16 on a CPU takes minutes;
   loading it from the offline cache by its tag is run as written by the `mtclip run` and Python examples);
 - the `...` of a "same command again" line is the previous command's arguments;
-- a sweep on Slurm (`--executor slurm`) runs with submitit's local executor (no cluster here), without GPUs.
+- a sweep on Slurm (`--executor slurm`) runs with submitit's local executor (no cluster here), without GPUs;
+- a sweep without `--workers` runs two notebooks at a time (`--workers 2`: the tiny runs are mostly kernel start-up;
+  each gets one of the 2 cores), to keep the suite's time.
 """
 import os
 import re
@@ -82,6 +85,9 @@ def adjust(line: str, previous: dict, checkpoint: Path) -> str:
         if "--seeds 0 1 2" in line:
             USED.add("one seed")
             line = line.replace("--seeds 0 1 2", "--seeds 0")
+        if words[1] == "sweep" and "--workers" not in line:
+            USED.add("two at a time")
+            line += " --workers 2"
     if words[:2] == ["mtclip", "train"]:
         previous["train"] = words[words.index("--out") + 2:]
         if "--arch ViT-B-16 --pretrained openai" in line:
@@ -142,6 +148,49 @@ def test_make_targets_of_the_first_lines_exist():
         assert done.returncode == 0 and needle in done.stdout, done.stdout + done.stderr
 
 
+def readme_commands() -> list[str]:
+    "The bash blocks' command lines after the first block (`make demo`, `make test`)."
+    return [line for block in blocks("bash")[1:] for line in command_lines(block)]
+
+
+def test_every_bash_line_is_a_valid_command():
+    """Every README command line as mtclip's own parser reads it, and the notebooks and parameters it names exist (the
+    fast half; running every line is the slow test below, about 6 minutes)."""
+    from mtclip.cli import parser
+    after_out: list[str] = []
+    for line in readme_commands():
+        words = shlex.split(line)
+        assert words[0] == "mtclip", line
+        if "..." in words:                           # "the same command again": the previous one's arguments
+            at = words.index("...")
+            words = words[:at] + after_out + words[at + 1:]
+        try: args, rest = parser().parse_known_args(words[1:])
+        except SystemExit: pytest.fail(f"mtclip's parser refuses the README line: {line}")
+        assert not rest or args.command == "bench", f"{line}: unknown arguments {rest}"
+        if "--out" in words: after_out = words[words.index("--out") + 2:]
+        if args.command in ("run", "sweep"):
+            valid = notebook_parameters(args.notebook)
+            named = [v for n, v in zip(words, words[1:]) if n == "-p"] + \
+                    [v.partition("=")[0] for n, v in zip(words, words[1:]) if n == "--grid"]
+            unknown = sorted(set(named) - set(valid))
+            assert not unknown, f"{line}: {args.notebook} has no parameter {unknown}"
+
+
+QUICK_COMMANDS = ("params", "data", "experiments")
+
+
+def test_some_bash_lines_run_as_written(home, test_checkpoint):
+    "The fast half's runs: the commands that only read, and the first experiment run (with the test's adjustments)."
+    lines = [l for l in readme_commands() if shlex.split(l)[1] in QUICK_COMMANDS]
+    lines.append(next(l for l in readme_commands() if l.startswith("mtclip run zero_shot")))
+    for line in lines:
+        line = adjust(line, {}, test_checkpoint)
+        done = run_line(line, home)
+        assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stderr[-3000:]}"
+        check_outputs(line, home)
+
+
+@pytest.mark.slow
 def test_every_bash_block_runs_as_written(home, test_checkpoint):
     previous: dict = {}
     ran = []
@@ -156,7 +205,7 @@ def test_every_bash_block_runs_as_written(home, test_checkpoint):
             ran.append(line)
     assert {"...", "embedded -> test checkpoint", "one seed", "train on the test checkpoint",
             "validation: shots above it", "validation grids: two values", "pretrained grid -> test checkpoint",
-            "slurm -> local"} <= USED, USED
+            "slurm -> local", "two at a time"} <= USED, USED
     assert any(l.startswith("mtclip train mmap") for l in ran) and any("mmap_tables" in l for l in ran), ran
 
 
