@@ -20,8 +20,9 @@ from ..data import world
 
 # %% auto 0
 __all__ = ['QUICK', 'REFERENCE_SEEDS', 'CHECK_WORLD', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss', 'pretrain',
-           'embedded_model_dir', 'embedded_backbone', 'embedded_world', 'retrieval_caption', 'read_world',
-           'reference_file', 'sha256', 'zero_shot_check', 'make_reference', 'reference_meta', 'reference_backbone']
+           'embedded_model_dir', 'embedded_backbone', 'pretrained_once', 'embedded_world', 'retrieval_caption',
+           'read_world', 'reference_file', 'sha256', 'zero_shot_check', 'make_reference', 'reference_meta',
+           'reference_backbone']
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 @dataclass(frozen=True)
@@ -125,14 +126,21 @@ def embedded_backbone(config: EmbeddedConfig | None = None, quick: bool = False,
     `config`), pretrained on this machine and cached (≈3-5 min on 2 cores; `quick` too: a ≈30 s smoke model)."""
     if config is None and not pretrain: return reference_backbone(pretrain_seed, device)
     config = config or (QUICK if quick else EmbeddedConfig(seed=pretrain_seed))
-    folder = embedded_model_dir(config)
+    weights = pretrained_once(embedded_model_dir(config), f"embedded CLIP ({config.steps} steps)",
+                              lambda: pretrain(config, progress), progress,
+                              lambda bb, t: save_file({k: v.contiguous() for k, v in bb.model.state_dict().items()}, t))
+    return load_clip(config.arch, pretrained=weights, device=device)
+
+def pretrained_once(folder: Path, what: str, pretrain_it, progress: bool, save) -> Path:
+    """`folder/model.safetensors`: on the first call, `pretrain_it()` -> (model, stats), written by `save(model,
+    path)` beside `stats.json` (each file atomically); later calls reuse it."""
     weights = folder / "model.safetensors"
     if not weights.is_file():
-        if progress: print(f"pretraining the embedded CLIP ({config.steps} steps) -> {folder}")
-        bb, stats = pretrain(config, progress)
+        if progress: print(f"pretraining the {what} -> {folder}")
+        model, stats = pretrain_it()
         atomic_write(folder / "stats.json", lambda t: Path(t).write_text(json.dumps(stats, indent=1)))
-        atomic_write(weights, lambda t: save_file({k: v.contiguous() for k, v in bb.model.state_dict().items()}, t))
-    return load_clip(config.arch, pretrained=weights, device=device)
+        atomic_write(weights, lambda t: save(model, t))
+    return weights
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 def embedded_world(n_per_class: int = 60, seed: int = 0) -> Path:

@@ -14,7 +14,7 @@ from safetensors.torch import save_model
 from tqdm.auto import tqdm
 from ..core import MtclipError, cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
-from .embedded import sha256
+from .embedded import sha256, pretrained_once
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
 from ..data.vl_readers import TASK_PREFIXES
@@ -143,14 +143,8 @@ def embedded_lm_dir(config: EmbeddedLMConfig = EmbeddedLMConfig()) -> Path:
 def pretrained_lm_here(config: EmbeddedLMConfig = EmbeddedLMConfig(), progress: bool = True) -> Path:
     """The weights file of the embedded LM pretrained on this machine with `config`: pretrained once (≈2 min on
     2 cores) into mtclip's cache (`embedded_lm_dir`, with its stats), then reused."""
-    folder = embedded_lm_dir(config)
-    weights = folder / "model.safetensors"
-    if not weights.is_file():
-        if progress: print(f"pretraining the embedded LM ({config.steps} steps) -> {folder}")
-        model, stats = pretrain_lm(config, progress)
-        atomic_write(folder / "stats.json", lambda t: Path(t).write_text(json.dumps(stats, indent=1)))
-        atomic_write(weights, lambda t: save_model(model, t))
-    return weights
+    return pretrained_once(embedded_lm_dir(config), f"embedded LM ({config.steps} steps)",
+                           lambda: pretrain_lm(config, progress), progress, save_model)
 
 # %% ../../nbs/04b_backbones.embedded_lm.ipynb
 LM_CHECK = dict(texts_seed=99, n=200, noise_seed=5)   # the held-out batch of the denoising check
