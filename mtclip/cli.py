@@ -111,7 +111,10 @@ TRAIN_FLAGS = (("epochs", int, "passes over every task's training set"), ("batch
                ("templates", str, "class-prompt templates: ensemble | photo (zero-shot, post-encoder methods)"),
                ("sampling", str, "multi-task (a batch of every task per step) | round-robin | proportional"),
                ("precision", str, "fp32 | bf16 (autocast: the GPU path)"),
-               ("workers", int, "processes decoding the next steps' images (runs that re-encode images)"))
+               ("workers", int, "processes decoding the next steps' images (runs that re-encode images)"),
+               ("cache_features", str, "auto | memory | disk | shards (on disk, read lazily: caches larger than memory) "
+                                       "| off"),
+               ("threads", int, "CPU threads of the training loop (default: mtclip decides)"))
 
 def _value(text: str):
     "A -s value: JSON when it parses (numbers, true/false, lists), else the string."

@@ -40,3 +40,17 @@ def test_train_every_method(method, tmp_path, data, test_checkpoint, capsys):
         assert groups is not None
     if groups is not None:
         assert sorted(sum(groups, [])) == ["photo", "sketch"]
+
+
+def test_train_on_lazily_read_feature_shards(tmp_path, data, test_checkpoint, capsys):
+    "`--cache-features shards` trains on features read from on-disk shards; a bad mode is one line naming the flag."
+    args = ["train", "mt-adapter", "--dataset", "folder", "--root", data, "--arch", "mtclip-test-vit", "--pretrained",
+            test_checkpoint, "--shots", "2", "--epochs", "1", "--batch-size", "4", "--templates", "photo",
+            "--threads", "1"]
+    done = Done([*args, "--out", tmp_path / "shards", "--cache-features", "shards"], capsys)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(tmp_path / "shards" / "results.csv").accuracy.between(0, 1).all()
+    from mtclip.core import cache_dir
+    assert list((cache_dir() / "features").glob("*/images/shard-*.safetensors"))     # the rows came from shards
+    one_error_line(Done([*args, "--out", tmp_path / "bad", "--cache-features", "yes"], capsys),
+                   "cache_features='yes'", "shards")
