@@ -5,6 +5,7 @@
 # %% ../../nbs/08c_models.cache.ipynb 3
 from __future__ import annotations
 import hashlib, json
+from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,7 +18,8 @@ from ..tasks.core import encode_images, encode_texts
 from ..core import MtclipError
 
 # %% auto 0
-__all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'FeatureCache', 'safetensors_header', 'LazyFeatures']
+__all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'FeatureCache', 'safetensors_header', 'LazyFeatures',
+           'KeyedFeatures']
 
 # %% ../../nbs/08c_models.cache.ipynb
 @torch.no_grad()
@@ -173,6 +175,7 @@ class LazyFeatures:
         return moved
 
     def __getitem__(self, idx) -> torch.Tensor:
+        "The rows `idx` (an int, or indices of any shape) as a tensor on this object's device."
         idx = torch.as_tensor(idx).cpu().numpy()
         where = self.places[idx.reshape(-1)]
         out = np.empty((len(where), *self.shape[1:]), np.float32)
@@ -180,3 +183,11 @@ class LazyFeatures:
             pick = where[:, 0] == shard
             out[pick] = self._map(int(shard))[where[pick, 1]]
         return torch.from_numpy(out.reshape(*idx.shape, *out.shape[1:])).to(self.device)
+
+class KeyedFeatures(Mapping):
+    "`LazyFeatures` rows by key (an image path): each row read from the shards when it is looked up."
+    def __init__(self, keys: list, rows: LazyFeatures):
+        self.rows, self.position = rows, {k: i for i, k in enumerate(keys)}
+    def __getitem__(self, key) -> torch.Tensor: return self.rows[self.position[key]]
+    def __iter__(self): return iter(self.position)
+    def __len__(self): return len(self.position)

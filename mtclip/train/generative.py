@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math, time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from tqdm.auto import tqdm
 from ..core import MtclipError, seed_everything
 from ..backbones.clip import Backbone
 from ..data.vl_readers import VLExample, VL_TASKS, TASK_PREFIXES
-from ..models.cache import FeatureCache
+from ..models.cache import FeatureCache, KeyedFeatures
 from ..tasks.text_metrics import vqa_score, exact_match, nlvr2_accuracy, cider_d, bleu
 
 # %% auto 0
@@ -27,12 +28,14 @@ def _image_paths(examples: list[VLExample]) -> list[str]:
     "The image files of `examples`, each once, in order."
     return list(dict.fromkeys(p for ex in examples for p in ex.images))
 
-def grid_features(backbone: Backbone, examples: list[VLExample], disk: bool = True,
-                  progress: bool = True) -> dict[str, torch.Tensor]:
+def grid_features(backbone: Backbone, examples: list[VLExample], disk: bool = True, progress: bool = True,
+                  shards: bool = False) -> Mapping[str, torch.Tensor]:
     """Frozen CLIP grid features [T, F] of every image of `examples`, by path: encoded once per backbone (and kept on
-    disk under mtclip's cache with `disk`), shared by every run that reads them."""
+    disk under mtclip's cache with `disk`), shared by every run that reads them; with `shards`, in on-disk shards
+    each read when looked up (`KeyedFeatures`: grids of more images than memory holds)."""
     paths = _image_paths(examples)
-    return dict(zip(paths, FeatureCache(backbone, disk=disk, progress=progress).grids(paths)))
+    rows = FeatureCache(backbone, disk=disk, progress=progress, shards=shards).grids(paths)
+    return KeyedFeatures(paths, rows) if shards else dict(zip(paths, rows))
 
 def image_pixels(backbone: Backbone, examples: list[VLExample]) -> dict[str, torch.Tensor]:
     "Every image of `examples`, by path, preprocessed for `backbone` ([3, H, W]): a `GridEncoder`'s inputs."
