@@ -112,8 +112,8 @@ TRAIN_FLAGS = (("epochs", int, "passes over every task's training set"), ("batch
                ("sampling", str, "multi-task (a batch of every task per step) | round-robin | proportional"),
                ("precision", str, "fp32 | bf16 (autocast: the GPU path)"),
                ("workers", int, "processes decoding the next steps' images (runs that re-encode images)"),
-               ("cache_features", str, "auto | memory | disk | shards (on disk, read lazily: caches larger than memory) "
-                                       "| off"),
+               ("cache_features", str, "auto | memory | disk | shards (on disk, read lazily: caches larger than "
+                                       "memory) | off"),
                ("threads", int, "CPU threads of the training loop (default: mtclip decides)"))
 
 def _value(text: str):

@@ -126,9 +126,9 @@ def embedded_backbone(config: EmbeddedConfig | None = None, quick: bool = False,
     `config`), pretrained on this machine and cached (≈3-5 min on 2 cores; `quick` too: a ≈30 s smoke model)."""
     if config is None and not pretrain: return reference_backbone(pretrain_seed, device)
     config = config or (QUICK if quick else EmbeddedConfig(seed=pretrain_seed))
+    save = lambda bb, t: save_file({k: v.contiguous() for k, v in bb.model.state_dict().items()}, t)
     weights = pretrained_once(embedded_model_dir(config), f"embedded CLIP ({config.steps} steps)",
-                              lambda: pretrain(config, progress), progress,
-                              lambda bb, t: save_file({k: v.contiguous() for k, v in bb.model.state_dict().items()}, t))
+                              lambda: pretrain(config, progress), progress, save)
     return load_clip(config.arch, pretrained=weights, device=device)
 
 def pretrained_once(folder: Path, what: str, pretrain_it, progress: bool, save) -> Path:

@@ -71,7 +71,8 @@ class FeatureCache:
     `shards=True`, image and grid features in on-disk shards of `shard_rows` rows read lazily (`LazyFeatures`)."""
     def __init__(self, backbone: Backbone, disk: bool = False, root: str | Path | None = None, progress: bool = True,
                  shards: bool = False, shard_rows: int = 4096):
-        self.backbone, self.disk, self.progress, self.shards, self.shard_rows = backbone, disk, progress, shards, shard_rows
+        self.backbone, self.disk, self.progress = backbone, disk, progress
+        self.shards, self.shard_rows = shards, shard_rows
         self.root = Path(root) if root else cache_dir() / "features"
         self.key = backbone_key(backbone)
         self.encoded = self.loaded = 0        # counts of rows encoded now / read from disk
