@@ -26,7 +26,6 @@ __all__ = ['encode_grids', 'GridEncoder', 'content_hash', 'backbone_key', 'Featu
 def encode_grids(backbone: Backbone, paths: list[str], batch_size: int = 128, progress: bool = True) -> torch.Tensor:
     "[N, T, F]: each image file's grid features, a ViT's patch tokens after its last LayerNorm (`output_tokens`)."
     from PIL import Image
-    from tqdm.auto import tqdm
     encoder, device, out = GridEncoder(backbone), next(backbone.model.parameters()).device, []
     for i in tqdm(range(0, len(paths), batch_size), desc="CLIP grid features", disable=not progress, leave=False):
         x = torch.stack([backbone.preprocess(Image.open(p).convert("RGB")) for p in paths[i:i + batch_size]])
@@ -165,8 +164,8 @@ class LazyFeatures:
         return self._maps[shard]
 
     @property
-    def shape(self) -> torch.Size: return torch.Size((len(self.places), *self._map(0).shape[1:])) if len(self) \
-        else torch.Size((0,))
+    def shape(self) -> torch.Size:
+        return torch.Size((len(self), *self._map(0).shape[1:])) if len(self) else torch.Size((0,))
     def __len__(self): return len(self.places)
 
     def to(self, device) -> LazyFeatures:
@@ -178,12 +177,12 @@ class LazyFeatures:
     def __getitem__(self, idx) -> torch.Tensor:
         "The rows `idx` (an int, or indices of any shape) as a tensor on this object's device."
         idx = torch.as_tensor(idx).cpu().numpy()
-        where = self.places[idx.reshape(-1)]
-        out = np.empty((len(where), *self.shape[1:]), np.float32)
+        where, row_shape = self.places[idx.reshape(-1)], self.shape[1:]
+        out = np.empty((len(where), *row_shape), np.float32)
         for shard in np.unique(where[:, 0]):
             pick = where[:, 0] == shard
             out[pick] = self._map(int(shard))[where[pick, 1]]
-        return torch.from_numpy(out.reshape(*idx.shape, *out.shape[1:])).to(self.device)
+        return torch.from_numpy(out.reshape(*idx.shape, *row_shape)).to(self.device)
 
 class KeyedFeatures(Mapping):
     "`LazyFeatures` rows by key (an image path): each row read from the shards when it is looked up."
