@@ -16,7 +16,12 @@ __all__ = ['DEMO_EXPERIMENTS', 'DEMO_SEEDS', 'QUICK_SEEDS', 'DEMO_PRETRAINED', '
 # notebooks in nbs/experiments, run over DEMO_SEEDS
 DEMO_EXPERIMENTS = ["zero_shot", "frozen_probes", "mt_clip_adapter",
                     # MmAP and the best baseline of its Table 1
-                    ("mmap_methods", {"method": ["clip-adapter", "mmap"]})]
+                    ("mmap_methods", {"method": ["clip-adapter", "mmap"]}),
+                    # VL-Adapter's generative model: the Single adapter against full fine-tuning, each at the lr
+                    # chosen on validation for its Table 1 analogue, on a quarter of the world's V&L training images
+                    # (the shipped CLIP 0 and the one shipped LM)
+                    ("vl_generative", [{"method": "houlsby", "lr": 3e-3}, {"method": "full", "lr": 1e-3}],
+                     {"pretrained": "embedded", "n_per_class": 10, "epochs": 20})]
 DEMO_SEEDS, QUICK_SEEDS = [0, 1, 2], [0]
 # every claim over pretrained models too: the three shipped references (pretraining seeds 0, 1, 2)
 DEMO_PRETRAINED = ["embedded", "embedded:1", "embedded:2"]
@@ -24,14 +29,17 @@ PRETRAIN_HERE = ["embedded-pretrain:0", "embedded-pretrain:1", "embedded-pretrai
 QUICK_PARAMS = {"mmap_methods": {"epochs": 1}}   # --quick: what keeps an experiment a smoke test (per notebook)
 
 
-def demo_entry(entry) -> tuple[str, dict, dict]:
-    "A `DEMO_EXPERIMENTS` entry as (notebook name, grid, fixed parameters)."
+def demo_entry(entry) -> tuple[str, dict | list[dict], dict]:
+    """A `DEMO_EXPERIMENTS` entry as (notebook name, grid, fixed parameters); the grid is a dict (parameter -> values,
+    every combination runs) or a list of settings (dicts, each one run as given, e.g. each method at its own lr)."""
     if isinstance(entry, str): return entry, {}, {}
+    settings = lambda g: isinstance(g, list) and g and all(isinstance(s, dict) and s for s in g)
     if isinstance(entry, (tuple, list)) and 2 <= len(entry) <= 3 and isinstance(entry[0], str) \
-            and all(isinstance(e, dict) for e in entry[1:]):
-        return entry[0], dict(entry[1]), dict(entry[2]) if len(entry) == 3 else {}
-    raise MtclipError(f"DEMO_EXPERIMENTS entry {entry!r}: "
-                      "give a notebook name, (name, grid) or (name, grid, parameters)")
+            and (isinstance(entry[1], dict) or settings(entry[1])) and (len(entry) == 2 or isinstance(entry[2], dict)):
+        grid = dict(entry[1]) if isinstance(entry[1], dict) else [dict(s) for s in entry[1]]
+        return entry[0], grid, dict(entry[2]) if len(entry) == 3 else {}
+    raise MtclipError(f"DEMO_EXPERIMENTS entry {entry!r}: give a notebook name, (name, grid) or "
+                      "(name, grid, parameters), the grid a dict of value lists or a list of settings (dicts)")
 
 def _stage(i: int, n: int, text: str): print(f"\n[{i}/{n}] {text}", flush=True)
 
@@ -41,7 +49,8 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: li
     CLIPs (the shipped references, or with `pretrain` three pretrained here); returns `out`."""
     from mtclip.backbones.embedded import embedded_world
     from mtclip.experiment import load_backbone
-    from mtclip.runs import sweep, write_collected, experiment_notebook
+    import pandas as pd
+    from mtclip.runs import sweep, sweep_selected, write_collected, experiment_notebook
     out, start = Path(out), time.time()
     out.mkdir(parents=True, exist_ok=True)
     experiments = experiments or DEMO_EXPERIMENTS
@@ -55,9 +64,12 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, experiments: li
                  f"over seeds {QUICK_SEEDS if quick else DEMO_SEEDS} x pretrained {pretrained}")
     for entry in experiments:
         name, grid, params = demo_entry(entry)
-        grid = {"pretrained": pretrained, **grid}
-        table = sweep(experiment_notebook(name), out / name, grid=grid, seeds=QUICK_SEEDS if quick else DEMO_SEEDS,
-                      base={"quick": quick, **params, **(QUICK_PARAMS.get(name, {}) if quick else {})})
+        base = {"quick": quick, **params, **(QUICK_PARAMS.get(name, {}) if quick else {})}
+        models = {} if "pretrained" in base else {"pretrained": pretrained}
+        seeds = QUICK_SEEDS if quick else DEMO_SEEDS
+        notebook = experiment_notebook(name)
+        table = (sweep(notebook, out / name, {**models, **grid}, seeds, base) if isinstance(grid, dict)
+                 else sweep_selected(notebook, out / name, pd.DataFrame(grid), seeds, models, base))
         failed = table[table["status"] == "failed"]
         if len(failed): print(f"    {len(failed)} {name} run(s) failed: see {out / name / 'sweep.csv'}")
     _stage(4, 4, "collect: per experiment, its tables (mean ± std over seeds and pretrained models) and plots")

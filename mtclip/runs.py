@@ -26,9 +26,9 @@ __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_C
            'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars', 'run_notebook',
            'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
            'run_counts', 'counts_line', 'summarise', 'format_summary', 'headline_metric', 'configuration_columns',
-           'source_domain', 'compact_table', 'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots',
-           'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected', 'method_label',
-           'column_order', 'percent_pm', 'experiment_rows']
+           'source_domain', 'compact_table', 'tasks_as_columns', 'compact_markdown', 'method_colour', 'bar_plot',
+           'experiment_plots', 'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected',
+           'method_label', 'column_order', 'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -860,11 +860,11 @@ def source_domain(rows: pd.DataFrame) -> str | None:
     return None
 
 def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",),
-                  metric: str | None = None) -> tuple[pd.DataFrame, str]:
+                  metric: str | None = None, order: list | None = None) -> tuple[pd.DataFrame, str]:
     """One task's table: a row per configuration (`keys`), a column per domain (the source domain marked; rows
     without a domain: "all domains"), Avg. over the domains (per run, then over runs), #params where trained, and
     when `over` has `pretrained`, Avg. per pretrained model (mean over seeds); and its caption (metric, unit, runs).
-    `metric`: another than the task kind's headline."""
+    `metric`: another than the task kind's headline; `order`: the columns' order (else source first, then by name)."""
     headline, lower = headline_metric(task, rows)
     if metric is not None and metric != headline: lower = False    # another metric than the headline (f1, ...)
     metric = metric or headline
@@ -872,7 +872,8 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",),
     rows["domain"] = rows["domain"].fillna("all") if "domain" in rows else "all"
     scale, decimals, unit = _format_values(rows[metric])
     source = source_domain(rows)
-    domains = sorted(rows["domain"].unique(), key=lambda d: (d != source, d == "all", d))
+    domains = (sorted(rows["domain"].unique(), key=(order or []).index) if set(rows["domain"]) <= set(order or []) else
+               sorted(rows["domain"].unique(), key=lambda d: (d != source, d == "all", d)))
     averaged = [d for d in domains if d != "all"]
     runs = [c for c in ("run", *over) if c in rows]
     models = sorted(rows["pretrained"].dropna().astype(str).unique()) if "pretrained" in rows else []
@@ -894,8 +895,8 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",),
         line["n"] = g.groupby(runs, dropna=False).ngroups
         counts.add(line["n"]); table.append(line)
     table = pd.DataFrame(table).fillna("-")
-    order = [*keys, *[c for c in table if c not in keys and c not in ("#params", per_model_column, "n")]]
-    table = table[order + [c for c in ("#params", per_model_column, "n") if c in table]]
+    shown = [*keys, *[c for c in table if c not in keys and c not in ("#params", per_model_column, "n")]]
+    table = table[shown + [c for c in ("#params", per_model_column, "n") if c in table]]
     if len(counts) == 1: table = table.drop(columns="n")
     what = " × ".join("seeds" if c == "seed" else f"{c} models" if c == "pretrained" else c for c in over)
     n = counts.pop() if len(counts) == 1 else None
@@ -904,6 +905,18 @@ def compact_table(rows: pd.DataFrame, task: str, keys: list, over=("seed",),
     caption = (f"**{task}: {metric}{unit}**{', lower is better' if lower else ''}; {over_runs}"
                + ("; Avg. per pretrained model: mean over seeds" if per_model_column in table else ""))
     return table, caption
+
+# %% ../nbs/10_runs.ipynb
+def tasks_as_columns(rows: pd.DataFrame) -> tuple[pd.DataFrame, list] | None:
+    """One experiment's rows with its tasks as the columns of one table (`domain` <- task, `task` <- "tasks") and
+    the tasks in their order, where it has one domain and its tasks share a headline metric, higher better; else
+    None."""
+    if "task" not in rows or ("domain" in rows and rows["domain"].nunique() > 1): return None
+    tasks = [t for t in rows["task"].dropna().unique() if t != "average"]
+    headlines = {headline_metric(t, rows) for t in tasks}
+    if len(tasks) < 2 or len(headlines) != 1 or None in headlines or headlines.pop()[1]: return None
+    shown = rows[rows["task"].isin(tasks)]
+    return shown.assign(domain=shown["task"], task="tasks"), tasks
 
 # %% ../nbs/10_runs.ipynb
 def compact_markdown(rows: pd.DataFrame, over=("seed",), plots: dict | None = None) -> str:
@@ -917,9 +930,11 @@ def compact_markdown(rows: pd.DataFrame, over=("seed",), plots: dict | None = No
         g.attrs = rows.attrs
         constants, keys, outcomes = configuration_columns(g, over)
         md += [f"## {experiment}", "", " · ".join(f"{k}: `{_shown(v)}`" for k, v in constants.items()), ""]
-        for task in g["task"].dropna().unique():
-            if headline_metric(task, g) is None: continue
-            table, caption = compact_table(g, task, keys, over)
+        pivot = tasks_as_columns(g)
+        for task in g["task"].dropna().unique() if pivot is None else ["tasks"]:
+            if pivot is None and headline_metric(task, g) is None: continue
+            table, caption = (compact_table(g, task, keys, over) if pivot is None else
+                              compact_table(pivot[0], task, keys, over, order=pivot[1]))
             align = ["left" if c in keys else "right" for c in table.columns]
             md += [caption, "", table.to_markdown(index=False, disable_numparse=True, colalign=align), ""]
         for c in outcomes:
@@ -947,14 +962,16 @@ def method_colour(method: str):
                *matplotlib.colormaps["Set1"].colors]
     return palette[names.index(method) % len(palette)] if method in names else (0.5, 0.5, 0.5)
 
-def bar_plot(rows: pd.DataFrame, metric: str, path, title: str = "", hue: str = "method", lower: bool = False):
+def bar_plot(rows: pd.DataFrame, metric: str, path, title: str = "", hue: str = "method", lower: bool = False,
+             order: list | None = None):
     """Bars of `metric` per domain and `hue` (mean, std over runs), each method in its colour, the chance line of
-    `chance_<metric>` where there is one, the source domain marked; saved to `path` (PNG); returns the figure."""
+    `chance_<metric>` where there is one, the source domain marked; saved to `path` (PNG); returns the figure.
+    `order`: the domains' order (else source first, then by name)."""
     import matplotlib.pyplot as plt, seaborn as sns
     data = rows.dropna(subset=[metric]).copy()
     data["domain"] = data["domain"].fillna("all") if "domain" in data else "all"
     source = source_domain(data)
-    order = sorted(data["domain"].unique(), key=lambda d: (d != source, d))
+    order = order or sorted(data["domain"].unique(), key=lambda d: (d != source, d))
     hues = list(dict.fromkeys(data[hue].astype(str)))
     first = data.drop_duplicates(hue)
     base = dict(zip(first[hue].astype(str), first["method"]))
@@ -981,19 +998,22 @@ def bar_plot(rows: pd.DataFrame, metric: str, path, title: str = "", hue: str = 
     return fig
 
 def experiment_plots(rows: pd.DataFrame, out, over=("seed",)) -> dict:
-    "One `bar_plot` per experiment and task into `out` (`<experiment>_<task>.png`): experiment -> image paths."
+    """One `bar_plot` per experiment and task into `out` (`<experiment>_<task>.png`; one `<experiment>_tasks.png`
+    where `tasks_as_columns` holds): experiment -> image paths."""
     import matplotlib; matplotlib.use("Agg")
     plots = {}
     for experiment, g in rows.groupby("experiment", sort=False):
         g = g.dropna(axis=1, how="all"); g.attrs = rows.attrs
         _, keys, _ = configuration_columns(g, over)
         label = g[keys].map(_shown).agg(", ".join, axis=1) if keys else g["method"]
-        for task in g["task"].dropna().unique():
-            headline = headline_metric(task, g)
+        pivot = tasks_as_columns(g)
+        for task in g["task"].dropna().unique() if pivot is None else ["tasks"]:
+            shown = g[g["task"] == task] if pivot is None else pivot[0]
+            headline = headline_metric(task, shown)
             if headline is None: continue
             path = Path(out) / f"{experiment}_{task}.png"
-            bar_plot(g[g["task"] == task].assign(configuration=label), headline[0], path,
-                     f"{experiment}: {task}", hue="configuration", lower=headline[1])
+            bar_plot(shown.assign(configuration=label), headline[0], path, f"{experiment}: {task}",
+                     hue="configuration", lower=headline[1], order=None if pivot is None else pivot[1])
             plots.setdefault(experiment, []).append(path)
     return plots
 
