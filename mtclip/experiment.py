@@ -14,7 +14,8 @@ from .data import readers as data
 
 # %% auto 0
 __all__ = ['DATASETS', 'SPLIT_DATASETS', 'load_backbone', 'with_class_captions', 'load_dataset', 'domain_split',
-           'validation_split', 'show_results', 'plot_metric', 'gradient_groups_for', 'train_run']
+           'validation_split', 'show_results', 'plot_metric', 'gradient_groups_for', 'train_run',
+           'data_parallel_processes']
 
 # %% ../nbs/09_experiment.ipynb
 DATASETS = ("embedded", "office-home", "minidomainnet", "cifar100", "folder", "csv", "face-age", "utkface")
@@ -221,3 +222,16 @@ def train_run(method: str, out: str | Path, dataset: str = "embedded", root: str
             save_trainable(result.model, out / "trainable.safetensors")
             write_results(rows, out)
     return pd.DataFrame(rows)
+
+# %% ../nbs/09_experiment.ipynb
+def data_parallel_processes(processes: int) -> int:
+    """Check an experiment notebook's `processes` parameter against the processes this kernel is one of (torchrun's
+    WORLD_SIZE; 1 on its own); returns it."""
+    import os
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise MtclipError(f"processes={processes!r}: give 1 or more")
+    if processes != world:
+        raise MtclipError(f"processes={processes}: this kernel is {world} process(es); run the notebook with `mtclip "
+                          f"run` or `mtclip sweep` and -p processes {processes} (they start it once per process)")
+    return world

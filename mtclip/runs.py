@@ -21,14 +21,15 @@ from .core import MtclipError, atomic_write, writable_folder, folder_lock
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'EXPERIMENTS', 'EXECUTORS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS',
-           'write_results', 'parse_value', 'parameter_kind', 'typed_value', 'RunFailed', 'RunInterrupted',
-           'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars', 'run_notebook',
-           'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep', 'failed_runs',
-           'run_counts', 'counts_line', 'summarise', 'format_summary', 'headline_metric', 'configuration_columns',
-           'source_domain', 'compact_table', 'tasks_as_columns', 'compact_markdown', 'method_colour', 'bar_plot',
-           'experiment_plots', 'collect', 'write_collected', 'best_settings', 'select_best', 'sweep_selected',
-           'method_label', 'column_order', 'percent_pm', 'experiment_rows']
+           'DATA_PARALLEL', 'EXPERIMENTS', 'EXECUTORS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS',
+           'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value',
+           'RunFailed', 'RunInterrupted', 'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars',
+           'run_notebook_rank', 'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name',
+           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
+           'headline_metric', 'configuration_columns', 'source_domain', 'compact_table', 'tasks_as_columns',
+           'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots', 'collect', 'write_collected',
+           'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm',
+           'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -314,6 +315,50 @@ def _settle_file(path: Path):
         atomic_write(path, lambda t: Path(t).write_text(json.dumps(nb, indent=1, ensure_ascii=False)))
 
 # %% ../nbs/10_runs.ipynb
+# the notebook parameter that asks for data-parallel training: the run starts the notebook once per process
+DATA_PARALLEL = "processes"
+
+def _papermill(path: Path, out_nb: Path, params: dict, kernel: str, progress: bool, cwd: str):
+    pm.execute_notebook(str(path), str(out_nb), parameters=params, kernel_name=kernel,
+                        language=_language(nbformat.read(path, as_version=4)), progress_bar=progress, cwd=cwd,
+                        kernel_manager_class=_TrackedKernelManager,
+                        # the kernel's own log is start-up chatter, and at Ctrl-C a 20-line zmq race report
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+
+def _papermill_ranks(path: Path, out_nb: Path, params: dict, kernel: str, progress: bool, cwd: str):
+    """The notebook once per data-parallel process (`params['processes']`, on this machine) under torchrun, each
+    through `run_notebook_rank`; the first process's error line where one failed."""
+    import subprocess, sys, tempfile
+    with tempfile.TemporaryDirectory(prefix="mtclip-ranks-") as tmp:
+        spec = Path(tmp) / "run.json"
+        spec.write_text(json.dumps(dict(notebook=str(path), out_nb=str(out_nb), parameters=params, kernel=kernel,
+                                        progress=progress, cwd=cwd)))
+        done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               f"--nproc-per-node={params[DATA_PARALLEL]}", "--local-ranks-filter=0",
+                               "-m", "mtclip", "--notebook-rank", str(spec)], cwd=cwd)
+        errors = sorted(Path(tmp).glob("error-*.txt"))
+        if done.returncode:
+            raise RuntimeError(errors[0].read_text() if errors else
+                               f"a data-parallel process stopped (torchrun's exit status {done.returncode})")
+
+def run_notebook_rank(spec_file) -> int:
+    """One process of a data-parallel notebook run (`python -m mtclip --notebook-rank SPEC`, under torchrun): the
+    first process executes the notebook into the run's folder, every other one into a scratch folder removed after
+    (its copy repeats the first's); their training joins one group from torchrun's variables (`train`). A failure is
+    one line beside the spec, and exit status 1."""
+    import tempfile
+    spec_file = Path(spec_file)
+    spec = json.loads(spec_file.read_text())
+    rank, out_nb = int(os.environ.get("RANK", "0")), Path(spec["out_nb"])
+    with (nullcontext(out_nb.parent) if rank == 0 else tempfile.TemporaryDirectory(prefix=f"mtclip-rank{rank}-")) \
+            as out, _stop_on_signals():
+        try: _papermill(Path(spec["notebook"]), Path(out) / out_nb.name, {**spec["parameters"], "out_dir": str(out)},
+                        spec["kernel"], spec["progress"] and rank == 0, spec["cwd"])
+        except (Exception, KeyboardInterrupt) as e:
+            atomic_write(spec_file.parent / f"error-{rank}.txt", lambda t: Path(t).write_text(_error_line(e)))
+            return 1
+    return 0
+
 def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: bool, cwd: str) -> Path:
     "Run the checked notebook `path` with the typed `params` into `out_dir`, holding its lock; the executed copy."
     out_dir = writable_folder(out_dir)
@@ -324,11 +369,8 @@ def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: boo
                               f"or delete {out_dir / RESULTS_JSON} to run again")
         try:
             out_nb.unlink(missing_ok=True)       # an earlier failed run's copy is never taken for this run's
-            pm.execute_notebook(str(path), str(out_nb), parameters=params, kernel_name=kernel,
-                                language=_language(nbformat.read(path, as_version=4)), progress_bar=progress, cwd=cwd,
-                                kernel_manager_class=_TrackedKernelManager,
-                                # the kernel's own log is start-up chatter, and at Ctrl-C a 20-line zmq race report
-                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+            data_parallel = params.get(DATA_PARALLEL, 1) > 1 and "LOCAL_RANK" not in os.environ
+            (_papermill_ranks if data_parallel else _papermill)(path, out_nb, params, kernel, progress, cwd)
         except KeyboardInterrupt as e:
             sig["hold"] = True
             name = getattr(e, "signal_name", "SIGINT")
@@ -798,7 +840,7 @@ def format_summary(summary: pd.DataFrame, digits: int | None = None) -> pd.DataF
 
 # %% ../nbs/10_runs.ipynb
 # numeric columns that experiments record beside their metrics, never a table's headline
-BOOKKEEPING = ("trainable", "trainable_percent", "n_train", "n_test", "examples", "seconds")
+BOOKKEEPING = ("trainable", "trainable_percent", "n_train", "n_test", "examples", "seconds", "processes")
 
 def headline_metric(task: str, rows: pd.DataFrame) -> tuple[str, bool] | None:
     "The metric tables and plots show for `task` (its kind's headline, else `score`) and whether lower is better."

@@ -46,3 +46,35 @@ def test_only_the_first_process_writes(runs):
 def test_processes_must_be_positive(tmp_path):
     done = mtclip("train", *TRAIN, "--out", tmp_path / "x", "--processes", "0", check=False)
     assert done.returncode == 2 and "--processes 0: give 1 or more" in done.stderr
+
+
+NOTEBOOK = ("-p", "arch", "mtclip-test-vit", "-p", "quick", "true", "-p", "shots", "4", "-p", "epochs", "2",
+            "-p", "optimizer", "sgd", "-p", "lr", "0.01", "-p", "heldout_domain", "", "-p", "budget", "0.02")
+
+
+def test_an_experiment_notebook_trains_data_parallel_by_its_parameter(tmp_path, test_checkpoint):
+    """`-p processes 2`: the notebook runs once per process under torchrun, its training in one gloo group; the results
+    are those of one process on the combined batch, and only the first process's copy is in the run's folder."""
+    given = (*NOTEBOOK, "-p", "pretrained", str(test_checkpoint))
+    mtclip("run", "mt_clip_adapter", "--out", tmp_path / "one", *given)
+    done = mtclip("run", "mt_clip_adapter", "--out", tmp_path / "two", *given, "-p", "processes", "2")
+    one, two = (pd.DataFrame(json.loads((tmp_path / name / "results.json").read_text())) for name in ("one", "two"))
+    trained = one.method == "mt-adapter"
+    assert trained.sum() >= 4 and (one.method == two.method).all()
+    assert one[trained].processes.eq(1).all() and two[trained].processes.eq(2).all()     # trained in one group of 2
+    assert (one.accuracy - two.accuracy).abs().max() < 1e-6 and (one.MAE - two.MAE).abs().max() < 1e-5
+    assert sorted(p.name for p in (tmp_path / "two").glob("*.ipynb")) == ["mt_clip_adapter.ipynb"]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_notebook_in_one_kernel_refuses_processes_it_does_not_have(tmp_path, test_checkpoint):
+    "A notebook told processes=2 inside one process (no torchrun) says how to run it, in one line."
+    from mtclip.runs import RunFailed, run_notebook, experiment_notebook
+    with pytest.raises(RunFailed, match="processes=2: this kernel is 1 process"):
+        import os
+        os.environ["LOCAL_RANK"] = "0"       # as if already under torchrun: the runner starts no processes
+        try: run_notebook(experiment_notebook("mt_clip_adapter"), tmp_path / "x",
+                          {"arch": "mtclip-test-vit", "pretrained": str(test_checkpoint), "quick": True, "processes": 2,
+                           "budget": 0.02},
+                          progress=False)
+        finally: os.environ.pop("LOCAL_RANK")
