@@ -1,6 +1,7 @@
 """Data parallel training (torch.distributed through torchrun, gloo on CPU): `mtclip train --processes 2` ends with the
 same trainable weights as one process on the combined batch, and only the first process writes the run folder."""
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -78,3 +79,20 @@ def test_a_notebook_in_one_kernel_refuses_processes_it_does_not_have(tmp_path, t
                            "budget": 0.02},
                           progress=False)
         finally: os.environ.pop("LOCAL_RANK")
+
+
+def test_the_generative_model_trains_data_parallel(tmp_path):
+    """train_generative in 2 processes: each trains on its share of every task's batch, weighted by its share of the
+    target tokens, and the weights are those one process trains on the whole batches (dropout off in both)."""
+    import subprocess, sys
+    from safetensors import safe_open
+    script = Path(__file__).with_name("ddp_generative.py")
+    subprocess.run([sys.executable, script, tmp_path / "one.safetensors"], check=True)
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", script,
+                    tmp_path / "two.safetensors"], check=True, capture_output=True)
+    one, two = (load_file(tmp_path / f"{n}.safetensors") for n in ("one", "two"))
+    meta = [safe_open(tmp_path / f"{n}.safetensors", "pt").metadata() for n in ("one", "two")]
+    assert meta[0]["processes"] == "1" and meta[1]["processes"] == "2"
+    assert one.keys() == two.keys() and len(one) > 4
+    assert max((one[k] - two[k]).abs().max().item() for k in one) < 1e-5
+    assert abs(float(meta[0]["loss"]) - float(meta[1]["loss"])) < 1e-5

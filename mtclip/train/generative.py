@@ -4,7 +4,7 @@
 
 # %% ../../nbs/19a_train.generative.ipynb 3
 from __future__ import annotations
-import math, time
+import math, os, time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -17,6 +17,7 @@ from ..core import MtclipError, seed_everything
 from ..backbones.clip import Backbone
 from ..data.vl_readers import VLExample, VL_TASKS, TASK_PREFIXES
 from ..models.cache import FeatureCache, KeyedFeatures
+from .loop import data_parallel, sum_gradients, summed_over_processes
 from ..tasks.text_metrics import vqa_score, exact_match, nlvr2_accuracy, cider_d, bleu
 
 # %% auto 0
@@ -104,6 +105,18 @@ def _plan(sizes: dict[str, int], batch_size: int, sampling: str, g: torch.Genera
         plan += [step] if sampling == "multi-task" else [[s] for s in step]
     return plan
 
+def _share_loss(method, generator, task, batch, targets, features, tokenizer, device, prefixes, image_encoder,
+                weight: float, world: int) -> float:
+    """Backward of this process's share of a task's batch (its graph freed at once); its loss, as a share of the
+    whole batch's mean over target tokens when `world` > 1 (the processes' values sum to that mean)."""
+    inputs = model_inputs(batch, features, tokenizer, device, targets, prefixes, image_encoder) if batch else None
+    tokens = float(inputs["labels"].ne(-100).sum()) if batch else 0.0
+    share = 1.0 if world == 1 else tokens / summed_over_processes({"tokens": tokens}, device)["tokens"]
+    if not batch: return 0.0
+    with method.sharing.serving(task): loss = generator(**inputs).loss * share
+    (weight * loss).backward()                  # the summed loss's gradient, one task's graph at a time
+    return loss.item()
+
 def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], features: dict,
                      config: VLTrainConfig | None = None, image_encoder: nn.Module | None = None,
                      **settings) -> pd.DataFrame:
@@ -111,12 +124,16 @@ def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], featu
     (task -> training examples) with grid `features` (`grid_features`); returns the loss per epoch and task.
     With an `image_encoder` (`GridEncoder`), `features` are pixels (`image_pixels`) and the encoder's trainable
     parameters (CLIP's) train too, by SGD at `config.clip_lr` (VL-Adapter's Table 3), in eval mode: batch
-    statistics of a few images would overwrite its BatchNorm statistics (a ResNet's, or the conv stem's here)."""
+    statistics of a few images would overwrite its BatchNorm statistics (a ResNet's, or the conv stem's here).
+    Under torchrun (data parallel) each process trains on its share of every batch, its loss weighted by its share
+    of the batch's target tokens, so the summed gradients are those of the whole batch's loss."""
     config = replace(config or VLTrainConfig(), **settings)
     generator = method.clip
     unknown = set(tasks) - set(method.tasks)
     if unknown: raise MtclipError(f"tasks {sorted(unknown)} have no copies in the method (built for {method.tasks})")
     device = torch.device(config.device) if config.device else next(generator.parameters()).device
+    rank, world = data_parallel(device)
+    if world > 1 and device.type == "cuda": device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     method.to(device)
     g, rng = seed_everything(config.seed), np.random.default_rng(config.seed)
     params = [p for p in method.parameters() if p.requires_grad]
@@ -137,20 +154,24 @@ def train_generative(method, tokenizer, tasks: dict[str, list[VLExample]], featu
         losses, start = {t: [] for t in tasks}, time.time()
         for step in _plan(sizes, config.batch_size, config.sampling, g):
             for opt in opts: opt.zero_grad(set_to_none=True)
+            step_losses = {}
             for task, idx in step:
                 batch = [tasks[task][i] for i in idx.tolist()]
-                inputs = model_inputs(batch, features, tokenizer, device, [train_target(ex, rng) for ex in batch],
-                                      config.prefixes, image_encoder)
-                with method.sharing.serving(task): loss = generator(**inputs).loss
-                (weights[task] * loss).backward()      # the summed loss's gradient, one task's graph at a time
-                losses[task].append(loss.item())
-            if not all(math.isfinite(v[-1]) for t, v in losses.items() if v and t in dict(step)):
+                targets = [train_target(ex, rng) for ex in batch]      # drawn for the whole batch in every process
+                batch, targets = batch[rank::world], targets[rank::world]
+                step_losses[task] = _share_loss(method, generator, task, batch, targets, features, tokenizer, device,
+                                                config.prefixes, image_encoder, weights[task], world)
+            if world > 1:
+                step_losses = summed_over_processes(step_losses, device)
+                sum_gradients(params + clip_params, device)
+            for task, value in step_losses.items(): losses[task].append(value)
+            if not all(math.isfinite(v) for v in step_losses.values()):
                 raise MtclipError(f"the loss diverged (NaN/inf) in epoch {epoch}: lower lr={config.lr}")
             torch.nn.utils.clip_grad_norm_(params + clip_params, config.clip_grad)
             for opt, sched in zip(opts, scheds): opt.step(); sched.step()
             bar.update()
-        history += [dict(epoch=epoch, task=t, loss=float(np.mean(v)), steps=len(v), seconds=time.time() - start)
-                    for t, v in losses.items()]
+        history += [dict(epoch=epoch, task=t, loss=float(np.mean(v)), steps=len(v), seconds=time.time() - start,
+                         processes=world) for t, v in losses.items()]
     bar.close()
     method.eval(); generator.lm.eval()
     return pd.DataFrame(history)

@@ -24,7 +24,8 @@ from .checkpoint import (Checkpoints, run_identity, optimizer_tensors, load_opti
                                     load_rng_tensors)
 
 # %% auto 0
-__all__ = ['TrainResult', 'data_parallel', 'loop_threads', 'train', 'Loop', 'TrainingInterrupted']
+__all__ = ['TrainResult', 'data_parallel', 'loop_threads', 'train', 'Loop', 'summed_over_processes', 'sum_gradients',
+           'TrainingInterrupted']
 
 # %% ../../nbs/08e_train.loop.ipynb
 @dataclass
@@ -296,25 +297,31 @@ def _step(self: Loop, batches: list[tuple[str, torch.Tensor]], pixels: dict | No
         self.running[task] = 0.9 * self.running.get(task, value) + 0.1 * value
 
 # %% ../../nbs/08e_train.loop.ipynb
-@patch
-def _batch_losses(self: Loop, losses: dict) -> dict[str, float]:
-    "Each task's loss on its whole batch: the processes' weighted shares summed (every process gets the same)."
-    values = {t: (loss.item() if loss is not None else 0.0) for t, loss in losses.items()}
-    if self.world == 1: return values
-    summed = torch.tensor(list(values.values()), dtype=torch.float64, device=self.model.device)
+def summed_over_processes(values: dict, device: torch.device) -> dict[str, float]:
+    "`values` (name -> number) summed over the data-parallel processes in one all-reduce; every process gets the same."
+    summed = torch.tensor(list(values.values()), dtype=torch.float64, device=device)
     dist.all_reduce(summed)
     return dict(zip(values, summed.tolist()))
 
-@patch
-def _sum_gradients(self: Loop):
-    """Sum every trainable gradient over the processes in one all-reduce; a parameter no process gave a gradient
-    keeps none (the optimiser skips it, as it would alone)."""
-    params = [p for group in self.opt.param_groups for p in group["params"]]
-    has = torch.tensor([float(p.grad is not None) for p in params], device=self.model.device)
+def sum_gradients(params: list, device: torch.device):
+    """Sum the gradients of `params` over the data-parallel processes in one all-reduce; a parameter no process gave
+    a gradient keeps none (the optimiser skips it, as it would alone)."""
+    has = torch.tensor([float(p.grad is not None) for p in params], device=device)
     flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
     dist.all_reduce(flat); dist.all_reduce(has)
     for p, g, h in zip(params, flat.split([p.numel() for p in params]), has.tolist()):
         p.grad = g.view_as(p).clone() if h else None
+
+@patch
+def _batch_losses(self: Loop, losses: dict) -> dict[str, float]:
+    "Each task's loss on its whole batch: the processes' weighted shares summed (every process gets the same)."
+    values = {t: (loss.item() if loss is not None else 0.0) for t, loss in losses.items()}
+    return values if self.world == 1 else summed_over_processes(values, self.model.device)
+
+@patch
+def _sum_gradients(self: Loop):
+    "Sum every trainable gradient over the processes (`sum_gradients`)."
+    sum_gradients([p for group in self.opt.param_groups for p in group["params"]], self.model.device)
 
 @patch
 def _images(self: Loop, steps: list):
