@@ -21,8 +21,8 @@ from ..data import world
 # %% auto 0
 __all__ = ['QUICK', 'REFERENCE_SEEDS', 'CHECK_WORLD', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss', 'pretrain',
            'embedded_model_dir', 'embedded_backbone', 'pretrained_once', 'embedded_world', 'retrieval_caption',
-           'read_world', 'reference_file', 'sha256', 'zero_shot_check', 'make_reference', 'reference_meta',
-           'reference_backbone']
+           'read_world', 'reference_file', 'sha256', 'check_sha256', 'zero_shot_check', 'make_reference',
+           'reference_meta', 'reference_backbone']
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 @dataclass(frozen=True)
@@ -180,6 +180,13 @@ def sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
     return h.hexdigest()
 
+def check_sha256(path: Path, meta: dict) -> Path:
+    "`path`, when its SHA-256 is the one its JSON (`meta`) records; else one line saying the file is damaged."
+    if sha256(path) != meta["sha256"]:
+        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
+                          "is damaged; reinstall mtclip")
+    return path
+
 def zero_shot_check(bb: Backbone) -> dict[str, float]:
     "Zero-shot accuracy per domain ('a photo of a {}.') on every image of the check world: what a reference records."
     from mtclip.tasks.core import Task, evaluate_zero_shot
@@ -211,8 +218,5 @@ def reference_meta(seed: int) -> dict:
 
 def reference_backbone(seed: int = 0, device=None) -> Backbone:
     "The shipped reference embedded CLIP of pretraining seed `seed`, checked against its recorded SHA-256."
-    meta, path = reference_meta(seed), reference_file(seed)
-    if sha256(path) != meta["sha256"]:
-        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
-                          "is damaged; reinstall mtclip")
+    path = check_sha256(reference_file(seed), reference_meta(seed))
     return load_clip(EmbeddedConfig.arch, pretrained=path, device=device)

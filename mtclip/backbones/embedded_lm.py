@@ -14,7 +14,7 @@ from safetensors.torch import save_model
 from tqdm.auto import tqdm
 from ..core import MtclipError, cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
-from .embedded import sha256, pretrained_once
+from .embedded import sha256, check_sha256, pretrained_once
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
 from ..data.vl_readers import TASK_PREFIXES
@@ -187,9 +187,7 @@ def reference_lm_weights(path: str | Path | None = None) -> Path:
     if not path.is_file():
         raise MtclipError(f"{path} is missing: reinstall mtclip, or pretrain the LM here with lm='embedded-pretrain'")
     meta = json.loads(path.with_suffix(".json").read_text())
-    if sha256(path) != meta["sha256"]:
-        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
-                          "is damaged; reinstall mtclip")
+    check_sha256(path, meta)
     if meta["key"] != EmbeddedLMConfig().key:
         raise MtclipError(f"{path} was pretrained for another config, vocabulary or world version (key {meta['key']}, "
                           f"today {EmbeddedLMConfig().key}): remake it with make_lm_reference(), or use "
