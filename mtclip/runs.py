@@ -355,7 +355,8 @@ def run_notebook_rank(spec_file) -> int:
         try: _papermill(Path(spec["notebook"]), Path(out) / out_nb.name, {**spec["parameters"], "out_dir": str(out)},
                         spec["kernel"], spec["progress"] and rank == 0, spec["cwd"])
         except (Exception, KeyboardInterrupt) as e:
-            atomic_write(spec_file.parent / f"error-{rank}.txt", lambda t: Path(t).write_text(_error_line(e)))
+            line = _error_line(e)
+            atomic_write(spec_file.parent / f"error-{rank}.txt", lambda t: Path(t).write_text(line))
             return 1
     return 0
 
