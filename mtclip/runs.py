@@ -199,12 +199,19 @@ def _cwd() -> str:
         raise MtclipError("the current folder was deleted: cd into an existing folder and run again") from None
 
 # %% ../nbs/10_runs.ipynb
-def _share_mtclip_with_kernel():
+@contextmanager
+def _mtclip_shared_with_kernels():
+    """Kernels started in the block import this mtclip when it runs from a source checkout (its folder first on
+    `PYTHONPATH`); the variable is restored after, so the process's later subprocesses see what they saw before."""
     import mtclip
-    src = Path(mtclip.__file__).resolve().parent.parent
-    if any(p in ("site-packages", "dist-packages") for p in src.parts): return
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if str(src) not in paths: os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *paths])
+    src, before = Path(mtclip.__file__).resolve().parent.parent, os.environ.get("PYTHONPATH")
+    paths = [p for p in (before or "").split(os.pathsep) if p]
+    if any(p in ("site-packages", "dist-packages") for p in src.parts) or str(src) in paths: yield; return
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *paths])
+    try: yield
+    finally:
+        if before is None: os.environ.pop("PYTHONPATH", None)
+        else: os.environ["PYTHONPATH"] = before
 
 def usable_cores() -> int:
     "The CPU cores this process may run on (its affinity: a container's or a Slurm job's share of the machine)."
@@ -406,8 +413,7 @@ def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str 
     if out_dir / path.name == path:
         raise MtclipError(f"out_dir {out_dir} is the notebook's own folder: "
                           f"the executed copy would overwrite {path.name}")
-    _share_mtclip_with_kernel()
-    return _execute(path, out_dir, params, kernel, progress, _cwd())
+    with _mtclip_shared_with_kernels(): return _execute(path, out_dir, params, kernel, progress, _cwd())
 
 # %% ../nbs/10_runs.ipynb
 import mtclip
@@ -561,9 +567,9 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
     if dup:
         raise MtclipError(f"grid values give the same run folder twice: {dup[0]}; make the values distinct as text")
     out_root, cwd, path = writable_folder(out_root).resolve(), _cwd(), path.resolve()
-    _share_mtclip_with_kernel()
     at_once = max(1, min(workers, len(runs)))               # runs side by side on this machine (not on Slurm's)
-    with folder_lock(out_root), (cores_shared(at_once) if executor != "slurm" else nullcontext()):
+    with folder_lock(out_root), (cores_shared(at_once) if executor != "slurm" else nullcontext()), \
+            _mtclip_shared_with_kernels():
         _refuse_stale(path, out_root, runs, valid)
         return _run_sweep(path, out_root, runs, workers, kernel, progress, cwd, executor, job_options or {})
 

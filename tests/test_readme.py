@@ -253,3 +253,15 @@ def test_readme_is_generated_from_index():
     from mtclip.docs import readme_from_index
     assert readme_from_index(REPO / "nbs" / "index.ipynb") == README.read_text(), \
         "README.md differs from nbs/index.ipynb: edit the notebook, then run `mtclip readme`"
+
+
+def test_every_image_is_found_from_the_readme_and_from_the_docs_home_page():
+    "The README links images from the repository's root, the index notebook (the docs' home page) from nbs/."
+    import json
+    image = r"(?:\]\(|src=\")([^)\"]+\.(?:png|svg|jpg))"
+    index = "".join("".join(c["source"]) for c in json.loads((REPO / "nbs" / "index.ipynb").read_text())["cells"])
+    for root, text in ((REPO, README.read_text()), (REPO / "nbs", index)):
+        links = [link for link in re.findall(image, text) if "://" not in link]
+        assert links, f"no image linked from {root}"
+        missing = [link for link in links if not (root / link).is_file()]
+        assert not missing, f"images not found from {root}: {missing}"
