@@ -200,6 +200,16 @@ def _cwd() -> str:
 
 # %% ../nbs/10_runs.ipynb
 @contextmanager
+def _environ(name: str, value: str):
+    "`os.environ[name] = value` inside the block, the variable as it was (or unset) after."
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try: yield value
+    finally:
+        if before is None: os.environ.pop(name, None)
+        else: os.environ[name] = before
+
+@contextmanager
 def _mtclip_shared_with_kernels():
     """Kernels started in the block import this mtclip when it runs from a source checkout (its folder first on
     `PYTHONPATH`); the variable is restored after, so the process's later subprocesses see what they saw before."""
@@ -207,11 +217,7 @@ def _mtclip_shared_with_kernels():
     src, before = Path(mtclip.__file__).resolve().parent.parent, os.environ.get("PYTHONPATH")
     paths = [p for p in (before or "").split(os.pathsep) if p]
     if any(p in ("site-packages", "dist-packages") for p in src.parts) or str(src) in paths: yield; return
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *paths])
-    try: yield
-    finally:
-        if before is None: os.environ.pop("PYTHONPATH", None)
-        else: os.environ["PYTHONPATH"] = before
+    with _environ("PYTHONPATH", os.pathsep.join([str(src), *paths])): yield
 
 def usable_cores() -> int:
     "The CPU cores this process may run on (its affinity: a container's or a Slurm job's share of the machine)."
@@ -223,9 +229,7 @@ def cores_shared(runs_at_once: int):
     runs side by side do not each take every core: two torch processes of 2 threads on 2 cores run 10-50x slower.
     A value already set (by the user) stays."""
     if "OMP_NUM_THREADS" in os.environ: yield os.environ["OMP_NUM_THREADS"]; return
-    os.environ["OMP_NUM_THREADS"] = str(max(1, usable_cores() // max(1, runs_at_once)))
-    try: yield os.environ["OMP_NUM_THREADS"]
-    finally: os.environ.pop("OMP_NUM_THREADS", None)
+    with _environ("OMP_NUM_THREADS", str(max(1, usable_cores() // max(1, runs_at_once)))) as threads: yield threads
 
 # %% ../nbs/10_runs.ipynb
 class _Stop(KeyboardInterrupt):
