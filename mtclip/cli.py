@@ -4,9 +4,9 @@
 
 # %% ../nbs/11_cli.ipynb 3
 from __future__ import annotations
-import argparse, json, os, signal, subprocess, sys, warnings
+import argparse, json, os, signal, sys, warnings
 from pathlib import Path
-from .core import MtclipError
+from .core import MtclipError, end_started
 
 # %% auto 0
 __all__ = ['TRAIN_FLAGS', 'cmd_run', 'cmd_sweep', 'cmd_select', 'cmd_collect', 'cmd_params', 'cmd_bench', 'cmd_methods',
@@ -51,7 +51,8 @@ def cmd_sweep(args):
 
 def cmd_select(args):
     from mtclip.runs import select_best
-    best = select_best(args.dir, args.metric, tuple(args.by), maximize=not args.minimize)
+    best = select_best(args.dir, args.metric, tuple(args.by), maximize=not args.minimize,
+                       allow_failed=args.allow_failed)
     print(best.to_markdown(index=False, floatfmt=".4f"))
     print(f"chosen settings: {Path(args.dir) / 'selected.csv'}; retrain them with "
           f"mtclip sweep NOTEBOOK --out OUT --seeds 0 1 2 --selected {Path(args.dir) / 'selected.csv'}")
@@ -94,14 +95,32 @@ def cmd_methods(args):
     print(table.to_markdown(index=False) if args.markdown else table.to_string(index=False))
 
 def cmd_data(args):
-    from mtclip.experiment import load_dataset
+    from mtclip.experiment import load_dataset, DATASETS
     from mtclip.data.readers import check_images
-    records = load_dataset(args.dataset, args.root, split=args.split)
+    from mtclip.data.vl_readers import VL_READERS
+    if args.dataset in VL_READERS: return _vl_data(args)
+    if args.dataset not in DATASETS:
+        raise MtclipError(f"dataset {args.dataset!r}: use one of {', '.join([*DATASETS, *VL_READERS])}")
+    if args.images:
+        raise MtclipError(f"--images is for the V&L releases ({', '.join(VL_READERS)}), not {args.dataset}")
+    records = load_dataset(args.dataset, args.root, split=args.split, skip_bad=args.skip_bad)
     print(records)
     print(records.summary().to_string())
     if args.check:
-        check_images(records)
-        print(f"decoded all {len(records)} images: none is truncated or unreadable")
+        kept = check_images(records, skip_bad=args.skip_bad)
+        print(f"decoded all {len(kept)} images{' kept' if len(kept) < len(records) else ''}: none is truncated or "
+              "unreadable")
+
+def _vl_data(args):
+    "`mtclip data` for VL-Adapter's releases: each task's examples, images and targets; `--check` decodes the images."
+    from mtclip.data.vl_readers import VL_READERS, vl_summary, check_vl_images
+    if not args.root: raise MtclipError(f"mtclip data {args.dataset} needs ROOT: the folder of the release")
+    examples = VL_READERS[args.dataset](args.root, **({"split": args.split} if args.split else {}), images=args.images,
+                                        skip_bad=args.skip_bad)
+    if args.check: examples = check_vl_images(examples, skip_bad=args.skip_bad, progress=False)
+    print(vl_summary(examples).to_string())
+    if args.check:
+        print(f"decoded the images of all {len(examples)} examples: none is truncated or unreadable")
 
 # TrainConfig fields set by flag (unset: the method's or TrainConfig's default)
 TRAIN_FLAGS = (("epochs", int, "passes over every task's training set"), ("batch_size", int, "images per batch"),
@@ -121,13 +140,24 @@ def _value(text: str):
     try: return json.loads(text)
     except ValueError: return text
 
+class _Interrupted(MtclipError):
+    "A command stopped by a signal after its processes ended: `.signal_name` gives the exit code."
+    def __init__(self, message: str, signal_name: str):
+        super().__init__(message); self.signal_name = signal_name
+
 def cmd_train(args):
     from mtclip.experiment import train_run
     if args.processes < 1: raise MtclipError(f"--processes {args.processes}: give 1 or more")
+    if args.threads is not None and args.threads < 1:
+        raise MtclipError(f"--threads {args.threads}: give 1 or more (leave it out for mtclip to decide)")
     if args.processes > 1 and "LOCAL_RANK" not in os.environ:   # data parallel: this command again in each process
         # (a flag of this command that abbreviates one of torchrun's would stop torchrun: --processes does not)
-        return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                               f"--nproc-per-node={args.processes}", "-m", "mtclip", *args.argv]).returncode
+        from mtclip.core import run_started, torchrun, Stopped
+        try: return run_started(torchrun(args.processes, "-m", "mtclip", *args.argv))
+        except Stopped as e:                 # every process has ended: the ranks saved a checkpoint at their step
+            raise _Interrupted(f"the {args.processes} data-parallel processes stopped on {e.signal_name}, each after "
+                               f"its step (checkpointed if --out {args.out} has one); continue with the same command "
+                               "and --resume", e.signal_name) from None
     table = train_run(args.method, args.out, dataset=args.dataset, root=args.root, arch=args.arch,
                       pretrained=args.pretrained, cache_dir=args.cache_dir, shots=args.shots, fraction=args.fraction,
                       seed=args.seed, settings={k: _value(v) for k, v in args.s or []}, skip_bad=args.skip_bad,
@@ -227,6 +257,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--metric", default="accuracy", help="the results column to compare (e.g. score, mae)")
     v.add_argument("--by", nargs="+", default=["method"], metavar="COLUMN", help="choose once per value of these")
     v.add_argument("--minimize", action="store_true", help="lower is better (e.g. MAE)")
+    v.add_argument("--allow-failed", action="store_true",
+                   help="choose among the finished runs when some grid points failed (default: refuse)")
     t = command("train", "train one method on every domain of a dataset, with checkpoints (resumable)", cmd_train)
     t.add_argument("method", help="a method name (mtclip methods lists them), e.g. mmap, mt-adapter, vpt")
     t.add_argument("--out", required=True, help="folder for checkpoint, trained parameters and results")
@@ -277,10 +309,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--tasks", type=int, default=4, help="with --arch: count for this many tasks")
     m.add_argument("--markdown", action="store_true", help="print a markdown table")
     s = command("data", "read a dataset in its release's on-disk format and summarise it (checks your copy)", cmd_data)
-    s.add_argument("dataset", help="the release's format: office-home, minidomainnet, cifar100, folder, csv, ... "
-                                   "(a name it does not know lists them)")
+    s.add_argument("dataset", help="the release's format: office-home, minidomainnet, cifar100, folder, csv, ..., or "
+                                   "a V&L release: vqav2, gqa, nlvr2, coco-captions (an unknown name lists them)")
     s.add_argument("root", nargs="?", help="the dataset's folder (or CSV file)")
-    s.add_argument("--split", choices=("train", "test"), help="one split of a release that has them (default: all)")
+    s.add_argument("--split", help="one split of a release that has them: train | test (image releases; default: "
+                                   "all); a V&L release's own split names, e.g. val, testdev, dev, test1")
+    s.add_argument("--images", help="V&L releases: the folder holding the images, if not under ROOT")
+    s.add_argument("--skip-bad", action="store_true",
+                   help="leave out bad samples (with a warning) instead of stopping")
     s.add_argument("--check", action="store_true",
                    help="also decode every image (finds truncated or unreadable files)")
     return p
@@ -298,12 +334,15 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args) or 0
     except MtclipError as e:
         if getattr(e, "signal_name", None):   # SIGINT/SIGTERM: what was done is saved; the usual 128 + signal code
+            end_started()                     # (each command ended what it started; this is the last net)
             print(f"mtclip {args.command}: stopped: {e}", file=sys.stderr)
             return 128 + int(getattr(signal, e.signal_name))
         print(f"mtclip {args.command}: error: {e}", file=sys.stderr)
         return 2
     # Ctrl-C outside a training loop or a notebook (reading data, loading a model)
-    except KeyboardInterrupt:
-        print(f"mtclip {args.command}: stopped: interrupted (SIGINT); every file written so far is complete "
+    except KeyboardInterrupt as e:
+        end_started()
+        name = getattr(e, "signal_name", "SIGINT")
+        print(f"mtclip {args.command}: stopped: interrupted ({name}); every file written so far is complete "
               "(writes are atomic)", file=sys.stderr)
-        return 128 + int(signal.SIGINT)
+        return 128 + int(getattr(signal, name))

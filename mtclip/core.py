@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb 3
 from __future__ import annotations
-import errno, os, random, sys, uuid
+import errno, os, random, signal, subprocess, sys, threading, time, uuid
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto 0
-__all__ = ['LOCK_NAME', 'MtclipError', 'cache_dir', 'seed_everything', 'atomic_write', 'writable_folder', 'folder_lock',
+__all__ = ['LOCK_NAME', 'MtclipError', 'cache_dir', 'seed_everything', 'atomic_write', 'save_tensors', 'writable_folder',
+           'folder_lock', 'Stopped', 'signals_raise', 'started', 'forget', 'end_started', 'torchrun', 'run_started',
            'default_device']
 
 # %% ../nbs/00_core.ipynb
@@ -38,14 +39,11 @@ def seed_everything(seed: int) -> torch.Generator:
 # %% ../nbs/00_core.ipynb
 def _write_error(path: Path, e: BaseException) -> MtclipError:
     why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0][:160]
-    fix = "free some space" if getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "space" in why.lower() \
+    fix = "free some space" if getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) \
         else "check that you may write there"
     return MtclipError(f"cannot write {path} ({why}); {fix} and run again "
                        f"(the previous {path.name}, if any, is unchanged)")
 
-def _is_io_error(e: BaseException) -> bool:
-    "An OSError, or safetensors' error for one (it wraps the OS error in its own exception type)."
-    return isinstance(e, OSError) or (type(e).__name__ == "SafetensorError" and "Io" in str(e))
 
 def atomic_write(path: str | os.PathLike, write) -> Path:
     "Call `write(tmp_path)`, fsync, then rename onto `path`: a crash never leaves a half-written file."
@@ -60,11 +58,20 @@ def atomic_write(path: str | os.PathLike, write) -> Path:
         with open(tmp, "rb") as f: os.fsync(f.fileno())
         os.replace(tmp, path)
     except Exception as e:
-        if _is_io_error(e): raise _write_error(path, e) from None
+        if isinstance(e, OSError): raise _write_error(path, e) from None
         raise
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
+
+# %% ../nbs/00_core.ipynb
+def save_tensors(path: str | os.PathLike, tensors: dict, metadata: dict | None = None) -> Path:
+    "Write `tensors` (name -> tensor) as a safetensors file at `path`, atomically (`atomic_write`)."
+    from safetensors.torch import save
+    data = save({k: v.contiguous() for k, v in tensors.items()}, metadata=metadata)
+    def write(tmp):
+        with open(tmp, "wb") as f: f.write(data)
+    return atomic_write(path, write)
 
 # %% ../nbs/00_core.ipynb
 LOCK_NAME = ".mtclip.lock"
@@ -101,6 +108,107 @@ def folder_lock(folder: str | os.PathLike, what: str = "--out"):
         yield folder
     finally:
         os.close(fd)          # closing the descriptor releases the lock
+
+# %% ../nbs/00_core.ipynb
+class Stopped(KeyboardInterrupt):
+    "What SIGINT/SIGTERM raise while mtclip waits on its work: a KeyboardInterrupt that knows its signal."
+    def __init__(self, signal_name: str = "SIGINT"):
+        super().__init__(signal_name); self.signal_name = signal_name
+
+@contextmanager
+def signals_raise():
+    """In the main thread SIGINT/SIGTERM raise `Stopped` (a signal the process ignores, as under nohup, stays
+    ignored); the handlers come back after. `state['hold']`: only note the signals (in `state['signals']`)."""
+    state = {"hold": False, "signals": []}
+    if threading.current_thread() is not threading.main_thread():
+        yield state; return
+    def handler(signum, frame):
+        state["signals"].append(signal.Signals(signum).name)
+        if not state["hold"]: raise Stopped(state["signals"][-1])
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]
+    old = {s: signal.signal(s, handler) for s in signals}
+    try: yield state
+    finally:
+        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
+
+_STARTED: dict = {}      # pid -> psutil.Process: what this process started and must end before it exits
+
+def started(pid: int) -> int:
+    "Note that this process started `pid` (torchrun, a kernel, a local job): `end_started` ends it and its tree."
+    import psutil
+    try: _STARTED[pid] = psutil.Process(pid)
+    except psutil.NoSuchProcess: pass
+    return pid
+
+def forget(pid: int):
+    "`pid` ended, or is ended by its own manager (a kernel shut down)."
+    _STARTED.pop(pid, None)
+
+def _tree(roots) -> list:
+    import psutil
+    out = []
+    for p in roots:
+        try: out += [p, *p.children(recursive=True)]
+        except psutil.Error: pass
+    return list({p.pid: p for p in out}.values())
+
+def end_started(sig: int = signal.SIGTERM, grace: float = 60.0, pids=None) -> int:
+    """Send `sig` to the processes this one `started` (`pids`: only these), wait up to `grace` seconds for them and
+    every process under them to end, then SIGKILL what is left (at once on another SIGINT/SIGTERM); returns when none
+    is left: how many there were."""
+    import psutil
+    roots = [p for pid, p in list(_STARTED.items()) if pids is None or pid in pids]
+    tree = _tree(roots)
+    if not tree: return 0
+    for p in roots:
+        try: p.send_signal(sig)
+        except psutil.Error: pass
+    hurry = {"now": False}
+    def again(signum, frame): hurry["now"] = True
+    main = threading.current_thread() is threading.main_thread()
+    old = {s: signal.signal(s, again) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try:
+        end, alive = time.monotonic() + grace, tree
+        while alive and time.monotonic() < end and not hurry["now"]:
+            _, alive = psutil.wait_procs(alive, timeout=0.2)
+        if alive:
+            print(f"mtclip: {len(alive)} process(es) still running {grace:.0f} s after {signal.Signals(sig).name}"
+                  f"{' and a second signal' if hurry['now'] else ''}: killing them", file=sys.stderr)
+        for _ in range(5):                # what the survivors started meanwhile goes too
+            alive = _tree([p for p in alive if p.is_running()])
+            if not alive: break
+            for p in alive:
+                try: p.kill()
+                except psutil.Error: pass
+            _, alive = psutil.wait_procs(alive, timeout=5)
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+        for p in roots: forget(p.pid)
+    return len(tree)
+
+_TORCHRUN = ("import sys\nfrom torch.distributed.run import main\n"
+             "from torch.distributed.elastic.multiprocessing.api import SignalException\n"
+             "try: main()\nexcept SignalException as e: sys.exit(128 + int(e.sigval))")
+
+def torchrun(processes: int, *args: str) -> list[str]:
+    """The command running `python -m mtclip ARGS` as `processes` data-parallel processes on this machine under
+    torchrun (which, stopped by a signal, stops its ranks and exits 128 + N without a traceback)."""
+    return [sys.executable, "-c", _TORCHRUN, "--standalone", f"--nproc-per-node={processes}", *args]
+
+def run_started(command: list[str], grace: float = 60.0, **popen) -> int:
+    """Run `command` (in a session of its own, so a terminal's Ctrl-C reaches it once, through this process) and
+    return its exit status. SIGINT/SIGTERM to this process are sent on to it, and raise `Stopped` only once it and
+    everything under it have ended (`end_started`)."""
+    proc = subprocess.Popen(command, start_new_session=True, **popen)
+    started(proc.pid)
+    try:
+        with signals_raise(): return proc.wait()
+    except KeyboardInterrupt as e:
+        name = getattr(e, "signal_name", "SIGINT")
+        end_started(getattr(signal, name), grace, pids=[proc.pid])
+        raise Stopped(name) from None
+    finally:
+        if proc.poll() is not None: forget(proc.pid)
 
 # %% ../nbs/00_core.ipynb
 def default_device() -> torch.device:

@@ -4,15 +4,15 @@
 
 # %% ../nbs/21_docs.ipynb 3
 from __future__ import annotations
-import copy, importlib, inspect, json, os, re, shutil, subprocess, sys, time
+import copy, importlib, inspect, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import yaml
-from .core import MtclipError, atomic_write
+from .core import LOCK_NAME, MtclipError, atomic_write, folder_lock
 
 # %% auto 0
-__all__ = ['MATHJAX', 'MATHJAX_FONTS', 'docs_notebooks', 'directives', 'page_title', 'api_reference', 'docs_cells',
+__all__ = ['MATHJAX', 'MATHJAX_FONTS', 'DOCS_MARKER', 'docs_notebooks', 'directives', 'page_title', 'api_reference', 'docs_cells',
            'execute_notebook', 'write_page', 'readme_from_index', 'write_readme', 'mkdocs_config', 'NotebookFailed',
-           'build_site']
+           'site_entries', 'install_site', 'build_site']
 
 # %% ../nbs/21_docs.ipynb
 def docs_notebooks(nbs) -> tuple[list[Path], list[Path]]:
@@ -195,6 +195,46 @@ def _execute_one(item, source_url=""):
     return execute_notebook(path, out, source_url=source_url)
 
 # %% ../nbs/21_docs.ipynb
+DOCS_MARKER = ".mtclip-docs"          # in a site's folder: the entries `build_site` wrote there (JSON)
+
+def site_entries(site: Path) -> list[str]:
+    """The entries an earlier `build_site` wrote into the folder `site` ([] for a new or empty one); one line refusing
+    any other folder, so that a rebuild never deletes what mtclip did not write."""
+    site = Path(site)
+    if site.exists() and not site.is_dir():
+        raise MtclipError(f"--out {site} is a file; give the folder for the docs site")
+    there = [p.name for p in site.iterdir() if p.name != LOCK_NAME] if site.is_dir() else []
+    if not there: return []
+    marker = site / DOCS_MARKER
+    if not marker.is_file():
+        raise MtclipError(f"--out {site} holds {len(there)} entries that no mtclip docs build wrote (e.g. "
+                          f"{sorted(there)[0]}); give a new or empty folder for the site (nothing was changed)")
+    try: made = json.loads(marker.read_text())["entries"]
+    except (OSError, ValueError, KeyError, TypeError): made = None
+    if not isinstance(made, list) or not all(isinstance(n, str) and n and "/" not in n and n not in (".", "..")
+                                             for n in made):
+        raise MtclipError(f"{marker} is damaged; give a new or empty folder for the site (nothing was changed)")
+    return made
+
+def install_site(built: Path, site: Path, made: list[str]):
+    """Move the site built in `built` into `site`, replacing the entries an earlier build wrote (`made`) and no
+    other; the marker lists what is there now (written first with both, so a crash midway loses no record)."""
+    new = sorted(p.name for p in built.iterdir())
+    clash = [n for n in new if n not in made and os.path.lexists(site / n)]
+    if clash: raise MtclipError(f"{site / clash[0]} was not written by mtclip docs; move it away or give another "
+                                "--out (nothing was changed)")
+    write = lambda names: atomic_write(site / DOCS_MARKER,
+                                       lambda t: Path(t).write_text(json.dumps({"entries": sorted(names)})))
+    write(set(made) | set(new))
+    for name in made:
+        old = site / name
+        if old.is_dir() and not old.is_symlink(): shutil.rmtree(old)
+        elif os.path.lexists(old): old.unlink()
+    for name in new: shutil.move(str(built / name), str(site / name))
+    write(new)
+
+
+# %% ../nbs/21_docs.ipynb
 def _settings(repo: Path) -> dict:
     from configparser import ConfigParser
     config = ConfigParser(delimiters=["="])
@@ -202,20 +242,29 @@ def _settings(repo: Path) -> dict:
     return dict(config["DEFAULT"]) if "DEFAULT" in config else {}
 
 def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, only=None) -> Path:
-    """The docs site of the notebooks in `nbs`, in `site` (its sources in `site.src`): each library notebook
-    executed as nbdev_test runs it (`workers` at a time; `execute=False`: as saved), the experiment notebooks as they
-    are (papermill runs them, with their outputs in their run folders), rendered by mkdocs-material +
-    mkdocs-jupyter. `only`: names of the library notebooks to include (a partial site, for tests). Returns the home
-    page."""
-    from fastcore.parallel import parallel
+    """The docs site of the notebooks in `nbs`, in `site` (a new or empty folder, or an earlier site: see
+    `site_entries`): each library notebook executed as nbdev_test runs it (`workers` at a time; `execute=False`: as
+    saved), the experiment notebooks as they are (papermill runs them, with their outputs in their run folders),
+    rendered by mkdocs-material + mkdocs-jupyter. `only`: names of the library notebooks to include (a partial site,
+    for tests). Returns the home page."""
     nbs = Path(nbs).resolve(); repo = nbs.parent
     library, experiments = docs_notebooks(nbs)
     if only is not None: library = [p for p in library if p.stem in only or p.stem == "index"]
     settings = _settings(repo)
     source_url = f"{settings['git_url']}/blob/{settings.get('branch', 'main')}" if settings.get("git_url") else ""
-    site = Path(site).resolve()
-    work = site.with_name(site.name + ".src")      # the pages and mkdocs.yml, beside the site (one per site)
-    shutil.rmtree(work, ignore_errors=True); (work / "docs").mkdir(parents=True)
+    site = Path(site).expanduser().resolve()
+    site_entries(site)                             # refused before anything is created there
+    with folder_lock(site), tempfile.TemporaryDirectory(prefix="mtclip-docs-") as scratch:
+        made = site_entries(site)
+        work, built = Path(scratch) / "src", Path(scratch) / "site"   # the pages and mkdocs.yml; the built site
+        _build(nbs, library, experiments, settings, source_url, work, built, workers, execute)
+        install_site(built, site, made)
+    return site / "index.html"
+
+def _build(nbs, library, experiments, settings, source_url, work, built, workers, execute):
+    "The pages (executed or as saved) and mkdocs.yml in `work`, the site built from them in `built`."
+    from fastcore.parallel import parallel
+    (work / "docs").mkdir(parents=True)
     pages, runs = [], []
     for path in library:                           # titles from the notebooks as saved: execution adds no heading
         out, saved = work / "docs" / path.name, json.loads(path.read_text())
@@ -239,9 +288,8 @@ def build_site(nbs="nbs", site="_site", workers: int = 2, execute: bool = True, 
     (mathjax / "config" / "local").mkdir(exist_ok=True)
     (mathjax / "config" / "local" / "mtclip.js").write_text(MATHJAX_FONTS)
     config = work / "mkdocs.yml"
-    config.write_text(yaml.safe_dump(mkdocs_config(pages, site, settings.get("git_url", "")), sort_keys=False,
+    config.write_text(yaml.safe_dump(mkdocs_config(pages, built, settings.get("git_url", "")), sort_keys=False,
                                      allow_unicode=True))
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "-f", str(config)],
                           capture_output=True, text=True)
     if done.returncode: raise MtclipError(f"mkdocs build failed:\n{done.stderr[-3000:]}")
-    return site / "index.html"

@@ -107,6 +107,8 @@ def domain_split(records: data.RecordSet, shots: int | None = None, fraction: fl
 def validation_split(split: dict, per_class: int, seed: int = 0) -> dict:
     """`domain_split`'s {domain: (train, test)} with the test set replaced by `per_class` training images of each
     class held out (seeded): {domain: (train minus them, validation)}."""
+    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
+        raise MtclipError(f"validation={per_class!r}: give a whole number of images per class to hold out (>= 1)")
     out = {}
     for domain, (train, _) in split.items():
         counts = pd.Series([r.label for r in train]).value_counts()

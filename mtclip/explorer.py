@@ -10,7 +10,8 @@ import pandas as pd
 from .core import MtclipError
 
 # %% auto 0
-__all__ = ['BACKBONES', 'resolve_backbone', 'explore_run', 'loss_figure', 'stored_rows', 'comparison', 'world_images', 'Explorer']
+__all__ = ['BACKBONES', 'resolve_backbone', 'run_inputs_key', 'explore_run', 'loss_figure', 'stored_rows', 'comparison',
+           'world_images', 'Explorer']
 
 # %% ../nbs/explorer.ipynb
 BACKBONES = {"embedded default": ("mtclip-tiny-vit", "embedded"),
@@ -28,6 +29,19 @@ def resolve_backbone(backbone: str, pretrained: str = "") -> tuple[str, str]:
     return backbone, pretrained
 
 # %% ../nbs/explorer.ipynb
+def run_inputs_key(pretrained: str = "", root: str = "", cache_dir: str = "") -> str:
+    """A short hash of the files a run reads: a weights file by its content (a tag such as `embedded` or `openai`
+    as it is), the dataset's folder or CSV and the download cache by their resolved paths (a CSV also by content)."""
+    from mtclip.data.readers import file_signature
+    from mtclip.models.cache import content_hash
+    def path(p): return str(Path(p).expanduser().resolve()) if p else ""
+    weights = Path(str(pretrained)).expanduser()
+    key = dict(pretrained=[path(weights), file_signature(weights)] if weights.is_file() else str(pretrained),
+               root=[path(root), file_signature(root) if root and Path(root).is_file() else ""],
+               cache_dir=path(cache_dir))
+    return content_hash(key)[:10]
+
+# %% ../nbs/explorer.ipynb
 def explore_run(method: str, out, backbone: str = "embedded default", pretrained: str = "", domains=None,
                 shots: int = 4, epochs: int = 3, lr: float = 0.0, seed: int = 0, dataset: str = "embedded",
                 root: str = "", cache_dir: str = "", quick: bool = False, on_epoch=None,
@@ -40,9 +54,9 @@ def explore_run(method: str, out, backbone: str = "embedded default", pretrained
     method_config(method)
     arch, pretrained = resolve_backbone(backbone, pretrained)
     lr = lr or METHODS[method].default_lr
-    folder = Path(out) / run_name(dict(method=method, arch=arch, pretrained=Path(str(pretrained)).name,
-                                       domains="+".join(domains or ["all"]), shots=shots, epochs=epochs, lr=lr,
-                                       seed=seed))
+    folder = Path(out) / run_name(dict(method=method, arch=arch, domains="+".join(domains or ["all"]), shots=shots,
+                                       epochs=epochs, lr=lr, dataset=dataset, quick=quick, seed=seed,
+                                       inputs=run_inputs_key(pretrained, root, cache_dir)))
     if not (folder / RESULTS_JSON).is_file():
         train_run(method, folder, dataset=dataset, root=root or None, arch=arch, pretrained=pretrained,
                   cache_dir=cache_dir or None, shots=shots, seed=seed, quick=quick, progress=progress,

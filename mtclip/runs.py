@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_runs.ipynb 3
 from __future__ import annotations
-import ast, html, itertools, json, math, os, re, signal, threading, time, warnings, weakref
+import ast, html, itertools, json, math, os, re, signal, time, warnings, weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -17,19 +17,20 @@ import papermill as pm
 from papermill.exceptions import PapermillExecutionError
 from jupyter_client.manager import AsyncKernelManager
 from tqdm.auto import tqdm
-from .core import MtclipError, atomic_write, writable_folder, folder_lock
+from .core import (MtclipError, atomic_write, writable_folder, folder_lock, signals_raise, started, forget,
+                         end_started, run_started, torchrun)
 
 # %% auto 0
 __all__ = ['RESULTS_JSON', 'RESULTS_CSV', 'SWEEP_CSV', 'REQUIRED_COLUMNS', 'ID_COLUMNS', 'SWEEP_COLUMNS', 'STATUSES',
-           'DATA_PARALLEL', 'EXPERIMENTS', 'EXECUTORS', 'BOOKKEEPING', 'NOT_SETTINGS', 'METHOD_LABELS',
-           'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results', 'parse_value', 'parameter_kind', 'typed_value',
-           'RunFailed', 'RunInterrupted', 'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars',
-           'run_notebook_rank', 'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name',
-           'parameter_differences', 'sweep', 'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary',
-           'headline_metric', 'configuration_columns', 'source_domain', 'compact_table', 'tasks_as_columns',
-           'compact_markdown', 'method_colour', 'bar_plot', 'experiment_plots', 'collect', 'write_collected',
-           'best_settings', 'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm',
-           'experiment_rows']
+           'PATH_PARAMETERS', 'DATA_PARALLEL', 'EXPERIMENTS', 'MAX_RUN_NAME', 'EXECUTORS', 'BOOKKEEPING',
+           'NOT_SETTINGS', 'METHOD_LABELS', 'VL_ADAPTER_FAMILY', 'VL_FORMS', 'write_results', 'parse_value',
+           'parameter_kind', 'typed_value', 'resolved_paths', 'overridden', 'RunFailed', 'RunInterrupted',
+           'notebook_parameters', 'usable_cores', 'cores_shared', 'settle_progress_bars', 'run_notebook_rank',
+           'run_notebook', 'experiment_notebook', 'experiment_parameters', 'run_name', 'parameter_differences', 'sweep',
+           'failed_runs', 'run_counts', 'counts_line', 'summarise', 'format_summary', 'headline_metric',
+           'configuration_columns', 'source_domain', 'compact_table', 'tasks_as_columns', 'compact_markdown',
+           'method_colour', 'bar_plot', 'experiment_plots', 'collect', 'write_collected', 'best_settings',
+           'select_best', 'sweep_selected', 'method_label', 'column_order', 'percent_pm', 'experiment_rows']
 
 # %% ../nbs/10_runs.ipynb
 RESULTS_JSON, RESULTS_CSV, SWEEP_CSV = "results.json", "results.csv", "sweep.csv"
@@ -136,6 +137,37 @@ def typed_value(name: str, value, spec: dict, notebook, flag: str = "-p"):
                           f"(default {spec.get('default')}); {_FIX[kind]}") from None
 
 # %% ../nbs/10_runs.ipynb
+# notebook parameters that name files or folders (a weights file, a dataset, a cache, earlier runs)
+PATH_PARAMETERS = ("root", "regression_root", "pretrained", "weights", "checkpoint", "cache_dir", "runs_dir")
+
+def resolved_paths(params: dict, cwd) -> dict:
+    "`params` with each relative path in a `PATH_PARAMETERS` value made absolute against `cwd` (tags stay)."
+    out = dict(params)
+    for k in PATH_PARAMETERS:
+        v = out.get(k)
+        if not isinstance(v, str) or not v.strip(): continue
+        p = Path(v).expanduser()
+        if p.is_absolute() or os.path.lexists(Path(cwd) / p) or "/" in v or os.sep in v:
+            out[k] = str((Path(cwd) / p).resolve())
+    return out
+
+# %% ../nbs/10_runs.ipynb
+def overridden(valid: dict, params: dict) -> list[tuple[str, str]]:
+    """(switch, parameter) for each parameter in `params` that a switch set true in `params` replaces, as the
+    switch's help in the parameters cell says ("... (sets epochs, n_per_class)")."""
+    out = []
+    for name, spec in valid.items():
+        found = re.search(r"\(sets ([\w, ]+)\)", str(spec.get("help", "")))
+        if found and params.get(name) is True:
+            out += [(name, p) for p in re.split(r",\s*", found.group(1).strip()) if p in params]
+    return out
+
+def _refuse_overridden(valid: dict, params: dict, flag: str = "-p"):
+    for switch, name in overridden(valid, params):
+        raise MtclipError(f"{flag} {name} {params[name]!r} with {switch}=true: {switch} sets {name} itself, so the "
+                          "value would be ignored; drop one of the two")
+
+# %% ../nbs/10_runs.ipynb
 class RunFailed(MtclipError):
     """An experiment notebook raised: `.notebook` is the executed copy with the traceback, `.error` the error's
     last line."""
@@ -232,34 +264,20 @@ def cores_shared(runs_at_once: int):
     with _environ("OMP_NUM_THREADS", str(max(1, usable_cores() // max(1, runs_at_once)))) as threads: yield threads
 
 # %% ../nbs/10_runs.ipynb
-class _Stop(KeyboardInterrupt):
-    "What SIGINT/SIGTERM raise while a run executes: a KeyboardInterrupt that knows its signal."
-    def __init__(self, signal_name: str):
-        super().__init__(signal_name); self.signal_name = signal_name
-
-@contextmanager
-def _stop_on_signals():
-    "In the main thread SIGINT/SIGTERM raise `_Stop` (only noted while `state['hold']`); old handlers come back after."
-    state = {"hold": False, "signals": []}
-    if threading.current_thread() is not threading.main_thread():
-        yield state; return
-    def handler(signum, frame):
-        state["signals"].append(signal.Signals(signum).name)
-        if not state["hold"]: raise _Stop(state["signals"][-1])
-    signals = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]   # nohup stays
-    old = {s: signal.signal(s, handler) for s in signals}
-    try: yield state
-    finally:
-        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
-
 _RUNNING = weakref.WeakSet()           # kernel managers of the runs executing now (a sweep's threads)
 
+def _kernel_pid(km) -> int | None:
+    return getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+
 class _TrackedKernelManager(AsyncKernelManager):
-    "nbclient's kernel manager, registered in `_RUNNING` while its kernel lives."
+    "nbclient's kernel manager, registered in `_RUNNING` (and as a process mtclip `started`) while its kernel lives."
     async def start_kernel(self, **kw):
         await super().start_kernel(**kw); _RUNNING.add(self)
+        if _kernel_pid(self): started(_kernel_pid(self))
     async def shutdown_kernel(self, now: bool = False, restart: bool = False):
-        _RUNNING.discard(self); await super().shutdown_kernel(now=now, restart=restart)
+        _RUNNING.discard(self); pid = _kernel_pid(self)
+        await super().shutdown_kernel(now=now, restart=restart)
+        if pid: forget(pid)
 
 def _signal_kernels(signum, skip=()) -> set:
     "Send `signum` to the process group of every running kernel not in `skip`; return the ids signalled."
@@ -339,18 +357,17 @@ def _papermill(path: Path, out_nb: Path, params: dict, kernel: str, progress: bo
 def _papermill_ranks(path: Path, out_nb: Path, params: dict, kernel: str, progress: bool, cwd: str):
     """The notebook once per data-parallel process (`params['processes']`, on this machine) under torchrun, each
     through `run_notebook_rank`; the first process's error line where one failed."""
-    import subprocess, sys, tempfile
+    import tempfile
     with tempfile.TemporaryDirectory(prefix="mtclip-ranks-") as tmp:
         spec = Path(tmp) / "run.json"
         spec.write_text(json.dumps(dict(notebook=str(path), out_nb=str(out_nb), parameters=params, kernel=kernel,
                                         progress=progress, cwd=cwd)))
-        done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                               f"--nproc-per-node={params[DATA_PARALLEL]}", "--local-ranks-filter=0",
-                               "-m", "mtclip", "--notebook-rank", str(spec)], cwd=cwd)
+        code = run_started(torchrun(params[DATA_PARALLEL], "--local-ranks-filter=0", "-m", "mtclip",  # a signal:
+                                    "--notebook-rank", str(spec)), cwd=cwd)                     # all ended
         errors = sorted(Path(tmp).glob("error-*.txt"))
-        if done.returncode:
+        if code:
             raise RuntimeError(errors[0].read_text() if errors else
-                               f"a data-parallel process stopped (torchrun's exit status {done.returncode})")
+                               f"a data-parallel process stopped (torchrun's exit status {code})")
 
 def run_notebook_rank(spec_file) -> int:
     """One process of a data-parallel notebook run (`python -m mtclip --notebook-rank SPEC`, under torchrun): the
@@ -362,10 +379,11 @@ def run_notebook_rank(spec_file) -> int:
     spec = json.loads(spec_file.read_text())
     rank, out_nb = int(os.environ.get("RANK", "0")), Path(spec["out_nb"])
     with (nullcontext(out_nb.parent) if rank == 0 else tempfile.TemporaryDirectory(prefix=f"mtclip-rank{rank}-")) \
-            as out, _stop_on_signals():
+            as out, signals_raise():
         try: _papermill(Path(spec["notebook"]), Path(out) / out_nb.name, {**spec["parameters"], "out_dir": str(out)},
                         spec["kernel"], spec["progress"] and rank == 0, spec["cwd"])
         except (Exception, KeyboardInterrupt) as e:
+            if isinstance(e, KeyboardInterrupt): end_started(signal.SIGTERM, grace=10)   # its kernel, if still there
             line = _error_line(e)
             atomic_write(spec_file.parent / f"error-{rank}.txt", lambda t: Path(t).write_text(line))
             return 1
@@ -375,7 +393,7 @@ def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: boo
     "Run the checked notebook `path` with the typed `params` into `out_dir`, holding its lock; the executed copy."
     out_dir = writable_folder(out_dir)
     out_nb = out_dir / path.name
-    with folder_lock(out_dir), _stop_on_signals() as sig:
+    with folder_lock(out_dir), signals_raise() as sig:
         if (out_dir / RESULTS_JSON).exists():
             raise MtclipError(f"{out_dir} holds a finished run ({RESULTS_JSON}); give a new --out, "
                               f"or delete {out_dir / RESULTS_JSON} to run again")
@@ -386,6 +404,7 @@ def _execute(path: Path, out_dir: Path, params: dict, kernel: str, progress: boo
         except KeyboardInterrupt as e:
             sig["hold"] = True
             name = getattr(e, "signal_name", "SIGINT")
+            end_started(signal.SIGTERM)             # whatever this run started has ended before the folder is free
             try: _mark_interrupted(out_nb, path, params, name)
             except Exception: pass              # e.g. a full disk: papermill's copy stays unmarked; still stopped
             raise RunInterrupted(f"{path.name} interrupted by {name}; partial executed notebook: {out_nb}; "
@@ -406,7 +425,8 @@ def run_notebook(notebook, out_dir, parameters: dict | None = None, kernel: str 
     path, given = Path(notebook), dict(parameters or {})
     valid = notebook_parameters(path, kernel)
     _check_names(path, valid, given)
-    params = {k: typed_value(k, v, valid[k], path) for k, v in given.items()}
+    params = resolved_paths({k: typed_value(k, v, valid[k], path) for k, v in given.items()}, _cwd())
+    _refuse_overridden(valid, params)
     out_dir = Path(out_dir).expanduser().resolve()
     if "out_dir" in params and Path(params["out_dir"]).expanduser().resolve() != out_dir:
         raise MtclipError(f"parameter out_dir={params['out_dir']!r} differs from the `out_dir` argument {out_dir}: "
@@ -453,10 +473,18 @@ def experiment_parameters(names=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["experiment", "parameter", "type", "default", "help"])
 
 # %% ../nbs/10_runs.ipynb
+MAX_RUN_NAME = 160        # bytes of a run folder's name (a file system allows 255): longer ones are shortened
+
 def run_name(params: dict) -> str:
-    "Flat readable folder name for a run: `key-value` pairs, keys sorted, `seed` last, joined by `__`."
+    """Flat readable folder name for a run: `key-value` pairs, keys sorted, `seed` last, joined by `__`; past
+    `MAX_RUN_NAME`, its start and a hash of the whole (the full values are in `sweep.csv` and the notebook)."""
     keys = sorted(k for k in params if k != "seed") + (["seed"] if "seed" in params else [])
-    return "__".join(f"{k}-{re.sub(r'[^A-Za-z0-9.+=-]', '_', str(params[k]))}" for k in keys)
+    name = "__".join(f"{k}-{re.sub(r'[^A-Za-z0-9.+=-]', '_', str(params[k]))}" for k in keys)
+    if len(name) <= MAX_RUN_NAME: return name
+    import hashlib
+    seed = f"__seed-{params['seed']}" if "seed" in params else ""
+    digest = hashlib.sha1(json.dumps({k: str(params[k]) for k in keys}, sort_keys=True).encode()).hexdigest()[:12]
+    return f"{name[:MAX_RUN_NAME - len(seed) - 16]}__h-{digest}{seed}"
 
 def _save_sweep(path: Path, records: list[dict], names):
     new = pd.DataFrame(records)
@@ -535,6 +563,10 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
     submitit job: `local` (processes on this machine, `workers` at a time) or `slurm` (`job_options`: submitit's
     parameters, e.g. `slurm_partition`, `timeout_min`, `gpus_per_node`)."""
     if executor not in EXECUTORS: raise MtclipError(f"executor={executor!r}: use one of {', '.join(EXECUTORS)}")
+    import shutil
+    if executor == "slurm" and not shutil.which("sbatch"):
+        raise MtclipError("--executor slurm: this machine has no `sbatch` (not a Slurm login node); run the sweep "
+                          "there, or use --executor local (submitit jobs here) or here")
     path, out_root = Path(notebook), Path(out_root).expanduser()
     grid, base = dict(grid or {}), dict(base or {})
     for k, vs in grid.items():
@@ -557,8 +589,9 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
     clash = [k for k in [*grid, *base] if k in SWEEP_COLUMNS]
     if clash: raise MtclipError(f"parameter `{clash[0]}` of {path.name} has the name of a {SWEEP_CSV} column "
                                 f"({', '.join(SWEEP_COLUMNS)}): rename it in the notebook's parameters cell")
-    base = {k: typed_value(k, v, valid[k], path) for k, v in base.items()}
-    grid = {k: [typed_value(k, v, valid[k], path, flag="--grid") for v in vs] for k, vs in grid.items()}
+    base = resolved_paths({k: typed_value(k, v, valid[k], path) for k, v in base.items()}, _cwd())
+    grid = {k: [resolved_paths({k: typed_value(k, v, valid[k], path, flag="--grid")}, _cwd())[k] for v in vs]
+            for k, vs in grid.items()}
     _check_kernel(kernel)
     keys = list(grid)
     runs = []
@@ -566,6 +599,7 @@ def sweep(notebook, out_root, grid: dict | None = None, seeds=(0,), base: dict |
         for s in seeds:
             point = {**dict(zip(keys, combo)), "seed": int(s)}
             runs.append((run_name(point), point, {**base, **point}))
+    for *_, params in runs: _refuse_overridden(valid, params, flag="--grid/-p")
     names = [n for n, *_ in runs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -626,7 +660,7 @@ def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str
         bar.update(1)
 
     current = {}
-    with _stop_on_signals() as sig:
+    with signals_raise() as sig:
         try:
             if executor != "here": _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options, finish)
             elif workers <= 1:
@@ -635,7 +669,7 @@ def _run_sweep(path: Path, out_root: Path, runs: list, workers: int, kernel: str
                     finish(one(*r))
                 current.clear()
             else: _run_threads(one, finish, runs, workers, sig, stopped)
-        except (KeyboardInterrupt, RunInterrupted) as e:     # _Stop between runs, RunInterrupted from a run
+        except (KeyboardInterrupt, RunInterrupted) as e:     # Stopped between runs, RunInterrupted from a run
             raise _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) from None
         finally: bar.close()
     return table()
@@ -663,6 +697,7 @@ def _run_threads(one, finish, runs, workers, sig, stopped):
 def _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) -> RunInterrupted:
     "Record the run in progress as interrupted, write sweep.csv, and say so in one line."
     sig["hold"] = True
+    end_started(signal.SIGTERM)                     # nothing the sweep started outlives it (or its lock)
     name_sig = getattr(e, "signal_name", "SIGINT")
     if current.get("run") and current["run"][0] not in done:
         name, _, params = current["run"]
@@ -687,8 +722,9 @@ def _sweep_interrupted(e, sig, path, out_root, runs, done, current, table, rel) 
 # %% ../nbs/10_runs.ipynb
 def _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options, finish):
     """Each run as a submitit job (its logs in `out_root/.submitit`): on Slurm all submitted at once, the scheduler
-    queueing them; locally `workers` at a time. A job that dies (killed, out of memory) is a failed run; a signal
-    cancels the jobs still running."""
+    queueing them; locally `workers` at a time. A job that dies (killed, out of memory) is a failed run. A signal
+    cancels the jobs still running (local ones: each ended, with all it started, before this returns) and records
+    them as interrupted."""
     try: import submitit
     except ImportError: raise MtclipError(f"executor={executor!r} needs submitit: pip install submitit") from None
     ex = submitit.AutoExecutor(folder=out_root / ".submitit" / "%j", cluster=executor)
@@ -699,7 +735,9 @@ def _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options,
         while queue or running:
             while queue and len(running) < limit:
                 name, _, params = queue.pop(0)
-                running.append((name, params, ex.submit(_run_one, path, out_root, name, params, kernel, cwd)))
+                job = ex.submit(_run_one, path, out_root, name, params, kernel, cwd)
+                if getattr(job, "_process", None) is not None: started(job._process.pid)    # a local job
+                running.append((name, params, job))
             for item in [r for r in running if r[2].done()]:
                 running.remove(item)
                 name, params, job = item
@@ -707,8 +745,18 @@ def _run_jobs(path, out_root, runs, kernel, cwd, executor, workers, job_options,
                 except Exception as e:
                     finish(_sweep_record(name, params, status="failed", error=f"job {job.job_id}: {_last_line(e)}"))
             time.sleep(0.2)
-    except KeyboardInterrupt:
-        for _, _, job in running: job.cancel(check=False)
+    except KeyboardInterrupt as e:
+        name_sig = getattr(e, "signal_name", "SIGINT")
+        local = [job._process.pid for *_, job in running if getattr(job, "_process", None) is not None]
+        for *_, job in running:
+            if getattr(job, "_process", None) is None: job.cancel(check=False)
+        end_started(signal.SIGTERM, pids=local)     # submitit's controller sends it on to the run, which stops
+        for name, params, job in running:
+            ok = (out_root / name / RESULTS_JSON).exists()
+            nb = out_root / name / path.name
+            finish(_sweep_record(name, params, status="ok" if ok else "interrupted",
+                                 error="" if ok else f"interrupted by {name_sig}",
+                                 notebook=str(nb.relative_to(out_root)) if nb.exists() else ""))
         raise
 
 # %% ../nbs/10_runs.ipynb
@@ -1151,9 +1199,22 @@ def best_settings(rows: pd.DataFrame, metric: str, by=("method",), maximize: boo
     return best.rename(columns={"mean": f"validation {metric}", "std": f"validation {metric} std",
                                 "count": "rows"})
 
-def select_best(root, metric: str = "accuracy", by=("method",), maximize: bool = True) -> pd.DataFrame:
-    "`best_settings` of the validation runs under `root`, written to `selected.csv` and `selected.md` there."
+def select_best(root, metric: str = "accuracy", by=("method",), maximize: bool = True,
+                allow_failed: bool = False) -> pd.DataFrame:
+    """`best_settings` of the validation runs under `root`, written to `selected.csv` and `selected.md` there. A grid
+    point that failed or did not finish is refused (its setting might have been the best), unless `allow_failed`:
+    then the choice is among the others, with a warning and a line in `selected.md` naming what was left out."""
     root = Path(root)
+    if not root.is_dir(): raise MtclipError(f"results folder {root} does not exist")
+    failed = failed_runs(root)
+    if len(failed):
+        first = failed.iloc[0]
+        said = (f"{len(failed)} run(s) under {root} failed or did not finish (first: {first['run']}: {first['status']}"
+                f", {_last_line(first['error'])[:160]})")
+        if not allow_failed:
+            raise MtclipError(f"{said}; their settings cannot be compared: run the sweep again (it reruns only "
+                              "those), or choose among the others with --allow-failed")
+        warnings.warn(f"{said}: chosen among the others")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows, _ = collect(root)
@@ -1164,6 +1225,8 @@ def select_best(root, metric: str = "accuracy", by=("method",), maximize: bool =
           f"{', '.join(best.attrs['settings'])} (domains, seeds and pretrained models averaged); the other columns "
           "are the values the validation runs held, which the retraining runs keep.", "",
           best.to_markdown(index=False, floatfmt=".4f"), ""]
+    if len(failed): md += [f"Left out ({len(failed)} run(s) that failed or did not finish, `--allow-failed`): "
+                           + ", ".join(f"`{r}`" for r in failed["run"]), ""]
     atomic_write(root / "selected.md", lambda t: Path(t).write_text("\n".join(md)))
     return best
 

@@ -53,6 +53,26 @@ def test_each_loader_reads_its_fake_release(tmp_path, dataset, make, expect):
     assert expect in out
 
 
+@pytest.mark.parametrize("dataset,make,examples", [
+    ("vqav2", lambda d: fakes.fake_vqav2(d), 4),
+    ("gqa", lambda d: fakes.fake_gqa(d), 4),
+    ("nlvr2", lambda d: fakes.fake_nlvr2(d), 4),
+    ("coco-captions", lambda d: fakes.fake_coco_captions(d, images=8), None),
+])
+def test_data_reads_and_checks_the_vl_releases(tmp_path, dataset, make, examples):
+    "`mtclip data` knows VL-Adapter's four releases: each task's examples and images; --check decodes every image."
+    done = mtclip("data", dataset, make(tmp_path), "--check")
+    assert "examples" in done.stdout and "decoded the images of all" in done.stdout, done.stdout
+    if examples: assert f"decoded the images of all {examples} examples" in done.stdout, done.stdout
+
+
+def test_data_check_names_a_damaged_vl_image(tmp_path):
+    root = fakes.fake_gqa(tmp_path)
+    image = sorted((root / "images").glob("*.jpg"))[0]
+    image.write_bytes(image.read_bytes()[:100])
+    one_error_line(mtclip("data", "gqa", root, "--check", check=False), image.name)
+
+
 def test_malformed_split_file_names_file_and_line(tmp_path):
     root = fakes.fake_minidomainnet(tmp_path)
     split = root / "splits_mini" / "clipart_test.txt"

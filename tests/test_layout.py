@@ -97,3 +97,23 @@ def test_lines_fit():
             if p.name != "_modidx.py"}
     over = {path: lines for path, lines in over.items() if lines}
     assert not over, f"lines over {LINE_LIMIT} columns (wrap them in the notebooks): {over}"
+
+
+NOTEBOOKS = sorted((LIB.parent / "nbs").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_cell_has_an_id(path):
+    "nbformat 4.5 cells carry unique ids; without them every read warns ('Cell is missing an id field')."
+    import json
+    nb = json.loads(path.read_text())
+    ids = [c.get("id") for c in nb["cells"]]
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5) and all(ids) and len(set(ids)) == len(ids), \
+        f"{path.name}: {sum(not i for i in ids)} cell(s) without an id; run tests/normalise_notebooks.py"
+
+
+def test_experiments_lists_parameters_without_warnings():
+    import subprocess, sys
+    done = subprocess.run([str(Path(sys.executable).parent / "mtclip"), "experiments"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "missing an id" not in done.stderr and "Warning" not in done.stderr, done.stderr

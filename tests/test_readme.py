@@ -78,10 +78,19 @@ def adjust(line: str, previous: dict, checkpoint: Path) -> str:
             USED.add("embedded -> test checkpoint")
             line += " -p arch mtclip-test-vit" + ("" if grid_pretrained else f" -p pretrained {checkpoint}")
             line += " -p quick true"
+            from mtclip.runs import overridden
+            set_by_quick = [name for _, name in overridden(params, {"quick": True, **{k: 0 for k in params}})]
+            for name in set_by_quick:              # quick sets them itself (a smoke run's epochs and world)
+                USED.add("quick's own settings")
+                line = re.sub(rf" (-p {name} \S+|--grid {name}=\S+)", "", line)
             held_out = re.search(r"-p validation (\d+)", line)
-            if held_out: USED.add("validation: shots above it")
-            if "shots=" not in line: line += f" -p shots {int(held_out.group(1)) + 2 if held_out else 4}"
-            if "epochs" in params: line += " -p epochs 1"
+            if held_out and "shots" not in params:         # a quick world's few examples per task: hold out 8
+                USED.add("validation: 8 of a quick world's examples")
+                line = line.replace(held_out.group(0), "-p validation 8")
+            elif held_out: USED.add("validation: shots above it")
+            if "shots" in params and "shots=" not in line:
+                line += f" -p shots {int(held_out.group(1)) + 2 if held_out else 4}"
+            if "epochs" in params and "epochs" not in set_by_quick: line += " -p epochs 1"
         if "--seeds 0 1 2" in line:
             USED.add("one seed")
             line = line.replace("--seeds 0 1 2", "--seeds 0")

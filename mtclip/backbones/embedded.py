@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, json, math, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
+from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
@@ -19,10 +20,10 @@ from ..data.readers import RecordSet, read_image_folder
 from ..data import world
 
 # %% auto 0
-__all__ = ['QUICK', 'REFERENCE_SEEDS', 'CHECK_WORLD', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss', 'pretrain',
-           'embedded_model_dir', 'embedded_backbone', 'pretrained_once', 'embedded_world', 'retrieval_caption',
-           'read_world', 'reference_file', 'sha256', 'check_sha256', 'zero_shot_check', 'make_reference',
-           'reference_meta', 'reference_backbone']
+__all__ = ['QUICK', 'REFERENCE_SEEDS', 'CHECK_WORLD', 'REINSTALL', 'EmbeddedConfig', 'pretraining_data', 'soft_clip_loss',
+           'pretrain', 'embedded_model_dir', 'embedded_backbone', 'pretrained_once', 'embedded_world',
+           'retrieval_caption', 'read_world', 'reference_file', 'sha256', 'read_meta', 'check_sha256',
+           'zero_shot_check', 'make_reference', 'reference_meta', 'reference_backbone']
 
 # %% ../../nbs/04_backbones.embedded.ipynb
 @dataclass(frozen=True)
@@ -180,11 +181,34 @@ def sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
     return h.hexdigest()
 
-def check_sha256(path: Path, meta: dict) -> Path:
-    "`path`, when its SHA-256 is the one its JSON (`meta`) records; else one line saying the file is damaged."
+REINSTALL = "reinstall mtclip (pip install --force-reinstall mtclip), or restore the file from its package"
+
+def read_meta(path: Path, fix: str = REINSTALL, keys: Sequence[str] = ()) -> dict:
+    """The JSON object in `path` (a weights file's record, a cache's stats), holding `keys`; missing, unreadable,
+    empty, cut short or lacking a key, one line naming the file and `fix`."""
+    path = Path(path)
+    try: text = path.read_bytes()
+    except FileNotFoundError: raise MtclipError(f"{path} is missing; {fix}") from None
+    except OSError as e: raise MtclipError(f"cannot read {path} ({e.strerror or type(e).__name__}); {fix}") from None
+    try: meta = json.loads(text)
+    except ValueError as e:
+        what = "empty" if not text.strip() else f"not valid JSON (cut short or damaged: {e})"
+        raise MtclipError(f"{path} is {what}; {fix}") from None
+    lacking = [k for k in keys if k not in meta] if isinstance(meta, dict) else list(keys)
+    if not isinstance(meta, dict) or lacking:
+        raise MtclipError(f"{path} lacks {', '.join(map(repr, lacking)) or 'a JSON object'} (damaged or edited); "
+                          f"{fix}")
+    return meta
+
+def check_sha256(path: Path, meta: dict | None = None, fix: str = REINSTALL) -> Path:
+    """`path`, when its SHA-256 is the one its JSON records (`meta`, else read from `path` with suffix `.json`);
+    else one line saying what is damaged and `fix`."""
+    json_path = path.with_suffix(".json")
+    meta = read_meta(json_path, fix, ["sha256"]) if meta is None else meta
+    if not isinstance(meta, dict) or not isinstance(meta.get("sha256"), str):
+        raise MtclipError(f"{json_path} records no SHA-256 (its 'sha256' is missing: damaged or edited); {fix}")
     if sha256(path) != meta["sha256"]:
-        raise MtclipError(f"{path}: its SHA-256 differs from the one in {path.with_suffix('.json').name}: the file "
-                          "is damaged; reinstall mtclip")
+        raise MtclipError(f"{path}: its SHA-256 differs from the one in {json_path.name}: the file is damaged; {fix}")
     return path
 
 def zero_shot_check(bb: Backbone) -> dict[str, float]:
@@ -214,7 +238,7 @@ def reference_meta(seed: int) -> dict:
     if seed not in REFERENCE_SEEDS or not path.is_file():
         raise MtclipError(f"no shipped embedded CLIP for pretraining seed {seed} (shipped: {list(REFERENCE_SEEDS)}); "
                           f"pretrain one on this machine with pretrained='embedded-pretrain:{seed}' (about 5 minutes)")
-    return json.loads(path.with_suffix(".json").read_text())
+    return read_meta(path.with_suffix(".json"), REINSTALL, ["sha256", "key"])
 
 def reference_backbone(seed: int = 0, device=None) -> Backbone:
     "The shipped reference embedded CLIP of pretraining seed `seed`, checked against its recorded SHA-256."

@@ -14,7 +14,7 @@ from safetensors.torch import save_model
 from tqdm.auto import tqdm
 from ..core import MtclipError, cache_dir, atomic_write, seed_everything
 from .lm import load_lm, lm_config
-from .embedded import sha256, check_sha256, pretrained_once
+from .embedded import sha256, check_sha256, pretrained_once, read_meta, REINSTALL
 from ..data import world
 from ..data.vl_world import vqa_questions, gqa_question, nlvr_statement, VL_WORLD_VERSION
 from ..data.vl_readers import TASK_PREFIXES
@@ -173,7 +173,7 @@ def make_lm_reference(path: str | Path | None = None, progress: bool = True) -> 
     config, path = EmbeddedLMConfig(), Path(path) if path else lm_reference_file()
     weights = pretrained_lm_here(config, progress)
     atomic_write(path, lambda t: shutil.copyfile(weights, t))
-    stats = json.loads((weights.parent / "stats.json").read_text())
+    stats = read_meta(weights.parent / "stats.json", f"delete {weights.parent} to pretrain the LM again")
     meta = dict(config=asdict(config), key=config.key, world_version=VL_WORLD_VERSION, stats=stats,
                 sha256=sha256(path), check=LM_CHECK,
                 denoising_check=denoising_check(load_lm(config.arch, weights=weights)),
@@ -186,8 +186,9 @@ def reference_lm_weights(path: str | Path | None = None) -> Path:
     path = Path(path) if path else lm_reference_file()
     if not path.is_file():
         raise MtclipError(f"{path} is missing: reinstall mtclip, or pretrain the LM here with lm='embedded-pretrain'")
-    meta = json.loads(path.with_suffix(".json").read_text())
-    check_sha256(path, meta)
+    fix = f"{REINSTALL}; or pretrain the LM here with lm='embedded-pretrain'"
+    meta = read_meta(path.with_suffix(".json"), fix, ["sha256", "key"])
+    check_sha256(path, meta, fix)
     if meta["key"] != EmbeddedLMConfig().key:
         raise MtclipError(f"{path} was pretrained for another config, vocabulary or world version (key {meta['key']}, "
                           f"today {EmbeddedLMConfig().key}): remake it with make_lm_reference(), or use "

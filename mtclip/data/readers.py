@@ -4,7 +4,7 @@
 
 # %% ../../nbs/02_data.readers.ipynb 3
 from __future__ import annotations
-import codecs, csv, errno, functools, io, math, os, pickle, re, warnings, zlib
+import codecs, csv, errno, functools, hashlib, io, math, os, pickle, re, warnings, zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -15,9 +15,9 @@ from ..core import MtclipError
 
 # %% auto 0
 __all__ = ['IMAGE_EXTS', 'OFFICE_HOME_DOMAINS', 'MINIDOMAINNET_DOMAINS', 'CIFAR_PICKLE_GLOBALS', 'UTKFACE_NAME', 'Record',
-           'prompt_name', 'RecordSet', 'BadSamples', 'read_image_folder', 'read_office_home', 'read_minidomainnet',
-           'read_cifar100', 'read_face_age_csv', 'read_utkface', 'read_csv', 'load_image', 'check_images', 'few_shot',
-           'ImageDataset']
+           'prompt_name', 'RecordSet', 'BadSamples', 'file_digest', 'file_signature', 'duplicate_images',
+           'warn_duplicate_images', 'read_image_folder', 'read_office_home', 'read_minidomainnet', 'read_cifar100',
+           'read_face_age_csv', 'read_utkface', 'read_csv', 'load_image', 'check_images', 'few_shot', 'ImageDataset']
 
 # %% ../../nbs/02_data.readers.ipynb
 @dataclass(frozen=True)
@@ -152,11 +152,13 @@ class BadSamples:
             raise MtclipError(f"{where}: {why} (or pass skip_bad=True / --skip-bad to leave bad samples out)")
         if (str(where), why) in self._seen: return                  # the same folder listed twice (layout detection)
         self._seen.add((str(where), why)); self.found.append((str(where), why))
-    def done(self, records: RecordSet) -> RecordSet:
-        "`records` with the skipped samples noted; a warning with their count."
+    def done(self, records: RecordSet, duplicates: bool = True) -> RecordSet:
+        """`records` with the skipped samples noted; a warning with their count, and (with `duplicates`) one naming
+        image files that hold the same bytes (`warn_duplicate_images`)."""
         if self.found:
             warnings.warn(f"{records.name}: skipped {len(self.found)} bad sample(s), listed in .skipped; first: "
                           f"{self.found[0][0]}: {self.found[0][1]}", stacklevel=3)
+        if duplicates: warn_duplicate_images(records, records.name, stacklevel=4)
         return replace(records, skipped=records.skipped + self.found)
 
 def _read_classes(folder: Path, domain: str, bad: BadSamples) -> dict[str, list[str]]:
@@ -177,6 +179,78 @@ def _records_from(per_domain: dict[str, dict[str, list[str]]], name: str) -> Rec
     idx = {c: i for i, c in enumerate(classes)}
     recs = [Record(p, idx[c], d) for d, m in per_domain.items() for c in sorted(m) for p in m[c]]
     return RecordSet(recs, classes, name)
+
+# %% ../../nbs/02_data.readers.ipynb
+_DIGESTS: dict = {}   # a file version (device, inode, size, mtime_ns, ctime_ns) -> the BLAKE2b of its bytes
+
+def _stat(path) -> os.stat_result:
+    try: return os.stat(path)
+    except OSError as e:
+        raise MtclipError(f"cannot read {path} ({e.strerror or type(e).__name__}); was the data set moved after its "
+                          "records were read?") from None
+
+def _hash(path, limit: int | None = None) -> str:
+    "BLAKE2b (128 bits) of the file's bytes, or of its first `limit` bytes."
+    h, left = hashlib.blake2b(digest_size=16), math.inf if limit is None else limit
+    try:
+        with open(path, "rb") as f:
+            while left > 0 and (chunk := f.read(int(min(1 << 20, left)))):
+                h.update(chunk); left -= len(chunk)
+    except OSError as e:
+        raise MtclipError(f"cannot read {path} ({e.strerror or type(e).__name__}); check its permissions") from None
+    return h.hexdigest()
+
+def file_digest(path, st: os.stat_result | None = None) -> str:
+    "BLAKE2b of the file's bytes, computed once per version of the file in this process (`st`: its `os.stat`)."
+    st = st or _stat(path)
+    version = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if version not in _DIGESTS: _DIGESTS[version] = _hash(path)
+    return _DIGESTS[version]
+
+def file_signature(path) -> str:
+    "What caches key a file's content by: `<size>-<file_digest>`."
+    st = _stat(path)
+    return f"{st.st_size}-{file_digest(path, st)}"
+
+_HEAD = 1 << 16          # bytes compared before hashing whole files
+
+def duplicate_images(items: Iterable[Record | str]) -> list[tuple[str, str]]:
+    """Pairs (first, other) of the image files of `items` (records or paths; rows of array files left out) that
+    hold the same bytes under other paths: copies, hard and symbolic links; in the order of `items`."""
+    paths = list(dict.fromkeys(it if isinstance(it, str) else it.path for it in items
+                               if isinstance(it, str) or it.index is None))
+    by_size: dict[int, list] = {}
+    for p in paths:
+        try: st = os.stat(p)
+        except OSError: continue                                    # a missing file is a bad sample, not a copy
+        by_size.setdefault(st.st_size, []).append((p, st))
+    groups = []
+    for size, files in by_size.items():
+        if len(files) < 2: continue
+        by_inode: dict[tuple, list] = {}
+        for p, st in files: by_inode.setdefault((st.st_dev, st.st_ino), []).append((p, st))
+        firsts, key = [fs[0] for fs in by_inode.values()], {}
+        if len(firsts) > 1:                                         # other files of one size: compare contents
+            heads: dict[str, list] = {}
+            for p, st in firsts: heads.setdefault(_hash(p, _HEAD), []).append((p, st))
+            for h, fs in heads.items():
+                for p, st in fs: key[p] = file_digest(p, st) if len(fs) > 1 and size > _HEAD else h
+        alike: dict[str, list[str]] = {}
+        for fs in by_inode.values(): alike.setdefault(key.get(fs[0][0], ""), []).extend(p for p, _ in fs)
+        groups += [ps for ps in alike.values() if len(ps) > 1]
+    order = {p: i for i, p in enumerate(paths)}
+    pairs = [(ps[0], p) for ps in (sorted(g, key=order.get) for g in groups) for p in ps[1:]]
+    return sorted(pairs, key=lambda pair: (order[pair[0]], order[pair[1]]))
+
+def warn_duplicate_images(items: Iterable[Record | str], name: str = "", stacklevel: int = 2) -> list[tuple]:
+    "`duplicate_images(items)`, with a one-line warning naming the first pair and their count when there are any."
+    pairs = duplicate_images(items)
+    if pairs:
+        warnings.warn(f"{name or 'records'}: {len(pairs)} image file(s) hold the same bytes as another under another "
+                      f"path (a copy or a link), first: {pairs[0][1]} repeats {pairs[0][0]}; one image can then be in "
+                      "train and test: remove the copies (duplicate_images(records) lists them)",
+                      stacklevel=stacklevel)
+    return pairs
 
 # %% ../../nbs/02_data.readers.ipynb
 def _mixed_layout(root: Path, holding: list[str], nested: list[str]) -> str:
@@ -394,25 +468,40 @@ def _decode_csv(csv_path: Path, raw: bytes) -> str:
         raise MtclipError(f"{csv_path}:{ln}: not UTF-8 text (byte 0x{raw[e.start]:02x} at column {col}, "
                           "perhaps Latin-1 or Windows-1252); save the CSV as UTF-8") from None
 
-def _open_csv(csv_path, required: Sequence[str]):
-    "Open a CSV with a header row; check `required` columns; yield (line number, row dict)."
+def _csv_fields(line: str) -> list[str]:
+    "The fields of one CSV line; a quote left open (a field holding a line break) or a huge field is a ValueError."
+    try: fields = next(csv.reader([line if line.endswith(("\n", "\r")) else line + "\n"]), [])
+    except csv.Error as e:
+        if "field limit" not in str(e): raise ValueError(f"malformed row ({e}); fix the row") from None
+        raise ValueError(f"a field is over {csv.field_size_limit():,} characters (csv's field limit), too long "
+                         "for a path, label or caption: is a quote left open? fix the row") from None
+    if any("\n" in f or "\r" in f for f in fields):
+        raise ValueError("a quote opens a field that does not close on this line (fields cannot hold line "
+                         "breaks): close or remove the stray quote")
+    return fields
+
+def _open_csv(csv_path, required: Sequence[str], bad: BadSamples):
+    """Open a CSV with a header row; check `required` columns; yield (line number, row dict). Each line is one
+    row: a malformed one (a stray quote, a huge field) is a bad sample at its line."""
     csv_path = Path(csv_path).expanduser().absolute()
     if not csv_path.is_file(): raise MtclipError(f"CSV file not found: {csv_path}")
-    rd = csv.DictReader(io.StringIO(_decode_csv(csv_path, csv_path.read_bytes()), newline=""))
-    cols = [c.strip() for c in (rd.fieldnames or [])]
+    lines = io.StringIO(_decode_csv(csv_path, csv_path.read_bytes()), newline="")
+    try: cols = [c.strip() for c in _csv_fields(next(lines, ""))]
+    except ValueError as e: raise MtclipError(f"{csv_path}:1: header: {e}") from None
     missing = [c for c in required if c not in cols]
     if missing:
         raise MtclipError(f"{csv_path}:1: header {cols} lacks columns {missing}; "
                           f"the first line must name the columns, e.g. {','.join(required)}")
-    rd.fieldnames = cols
-    for row in rd:
-        yield rd.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for ln, line in enumerate(lines, 2):
+        try: fields = _csv_fields(line)
+        except ValueError as e: bad(f"{csv_path}:{ln}", str(e)); continue
+        if fields: yield ln, {k: v.strip() for k, v in zip(cols, fields + [""] * (len(cols) - len(fields)))}
 
 def read_face_age_csv(csv_path, root=None, skip_bad: bool = False) -> RecordSet:
     "Read a CSV `path,age` (paths relative to the CSV's folder, or to `root`): records with `target` = age."
     csv_path, base = _csv_base(csv_path, root)
     recs, bad, seen = [], BadSamples(skip_bad), {}
-    for ln, row in _open_csv(csv_path, ["path", "age"]):
+    for ln, row in _open_csv(csv_path, ["path", "age"], bad):
         loc = f"{csv_path}:{ln}"
         try: age = float(row["age"])
         except ValueError: age = math.nan
@@ -457,7 +546,7 @@ def read_csv(csv_path, root=None, classes: Sequence[str] | None = None, skip_bad
     "Read a CSV `path,label[,domain][,caption]` (label = class name; paths relative to the CSV's folder or `root`)."
     csv_path, base = _csv_base(csv_path, root)
     rows, bad, seen = [], BadSamples(skip_bad), {}
-    for ln, row in _open_csv(csv_path, ["path", "label"]):
+    for ln, row in _open_csv(csv_path, ["path", "label"], bad):
         loc = f"{csv_path}:{ln}"
         if not row["label"]: bad(loc, "empty label; every row needs a class name"); continue
         if classes is not None and row["label"] not in classes:
@@ -538,7 +627,7 @@ def check_images(records: RecordSet, skip_bad: bool = False, progress: bool = Tr
     # cleared before an error prints
     with tqdm(records.records, desc="check images", disable=not progress, leave=False) as bar:
         for r in bar: _check_image(r, bad, keep)
-    return bad.done(replace(records, records=keep))
+    return bad.done(replace(records, records=keep), duplicates=False)
 
 def _check_image(r: Record, bad: BadSamples, keep: list):
     if r.index is not None: keep.append(r); return          # a row of an array file, checked by its reader

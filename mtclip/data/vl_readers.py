@@ -8,12 +8,14 @@ import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+import pandas as pd
 from ..core import MtclipError
-from .readers import BadSamples
+from .readers import BadSamples, Record, RecordSet, _inside, _link_problem, check_images
 
 # %% auto 0
-__all__ = ['VL_TASKS', 'TASK_PREFIXES', 'VQA_SPLITS', 'GQA_SPLITS', 'NLVR2_SPLITS', 'KARPATHY_SPLITS', 'VLExample', 'read_vqav2',
-           'read_gqa', 'read_nlvr2', 'read_coco_captions']
+__all__ = ['VL_TASKS', 'TASK_PREFIXES', 'VQA_SPLITS', 'GQA_SPLITS', 'NLVR2_SPLITS', 'KARPATHY_SPLITS', 'VL_READERS', 'VLExample',
+           'read_vqav2', 'read_gqa', 'read_nlvr2', 'read_coco_captions', 'vl_summary', 'check_vl_images']
 
 # %% ../../nbs/02c_data.vl_readers.ipynb
 VL_TASKS = ("vqa", "gqa", "nlvr", "caption")
@@ -29,29 +31,130 @@ class VLExample:
     text: str                  # the question or statement; "" for captioning
     targets: tuple[str, ...]   # VQA: the annotators' answers; GQA: the answer; NLVR2: "true" | "false"; captions
 
+class _Keyed(dict):
+    "A JSON object with a repeated key; `repeats`: each such key -> its positions in the object (from 1)."
+    repeats: dict
+
+def _object(pairs: list) -> dict:
+    "`json.loads`' object_pairs_hook: a dict, noting the repeated keys (a plain dict keeps the last silently)."
+    d = dict(pairs)
+    if len(d) == len(pairs): return d
+    at = {}
+    for i, (k, _) in enumerate(pairs, 1): at.setdefault(k, []).append(i)
+    d = _Keyed(d)
+    d.repeats = {k: v for k, v in at.items() if len(v) > 1}
+    return d
+
+def _parse(text: str, path: Path, release: str, line: int | None = None):
+    "JSON `text` (the file `path`, or its `line`), or one line naming the file (and line): why it is not JSON."
+    at = f"{path}:{line}" if line else str(path)
+    try: return json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError as e:
+        raise MtclipError(f"{path}:{line or e.lineno}: not {'a JSON line' if line else 'JSON'} ({e.msg}); the "
+                          "download may be cut short: fetch it again") from None
+    except RecursionError:
+        raise MtclipError(f"{at}: JSON nested too deeply to read; is this the {release} file?") from None
+    except ValueError as e: raise MtclipError(f"{at}: unreadable JSON ({e}); is this the {release} file?") from None
+
 def _json(path: Path, release: str, fix: str):
     "The JSON at `path`, or one line naming the file: missing, not UTF-8, or not JSON (with its line)."
     if not path.is_file(): raise MtclipError(f"{release} file not found: {path}; {fix}")
-    try: return json.loads(path.read_text(encoding="utf-8"))
+    try: text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError: raise MtclipError(f"{path}: not UTF-8 text; is this the {release} file?") from None
-    except json.JSONDecodeError as e:
-        raise MtclipError(f"{path}:{e.lineno}: not JSON ({e.msg}); the download may be cut short: fetch it again"
-                          ) from None
+    return _parse(text, path, release)
 
-def _field(entry, key: str, path: Path, where: str, release: str):
+class _Skip(Exception):
+    "One entry is a bad sample: `where` (the file and the entry) and `why`."
+    def __init__(self, where, why: str): super().__init__(why); self.where, self.why = str(where), why
+
+def _short(v) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+def _is_id(v) -> bool: return isinstance(v, (int, str)) and not isinstance(v, bool)
+
+def _field(entry, key: str, path: Path, what: str, release: str):
+    "Field `key` of the JSON object `entry`; an error naming the file where it has none (the wrong file?)."
     if not isinstance(entry, dict) or key not in entry:
-        raise MtclipError(f"{path}: {where} has no {key!r}; is this {release}'s file?")
+        raise MtclipError(f"{path}: {what} has no {key!r}; is this {release}'s file?")
     return entry[key]
+
+_KINDS = {"id": ((int, str), "a number or a string"), "int": ((int,), "a whole number"), "text": ((str,), "a string"),
+          "list": ((list,), "a list"), "label": ((bool, str), "True or False")}
+
+def _value(entry, key: str, kind: str, path: Path, what: str, release: str):
+    "Field `key` of `entry`, of `kind` (`_KINDS`); a bad sample at `path` `what` if not, or if the key repeats."
+    v = _field(entry, key, path, what, release)
+    if key in getattr(entry, "repeats", ()):
+        raise _Skip(f"{path} {what}", f"{key!r} {_times(entry.repeats[key], 'field')}; keep one")
+    types, expected = _KINDS[kind]
+    if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
+        raise _Skip(f"{path} {what}", f"{key} is {_short(v)}; expected {expected}: correct or remove the entry")
+    return v
+
+def _link(entry, key: str, path: Path, what: str, release: str):
+    "An id linking `entry` to an entry of another list (an annotation's question); an error if it is no id."
+    v = _field(entry, key, path, what, release)
+    if not _is_id(v): raise MtclipError(f"{path}: {what} has {key} {_short(v)}; expected a number or a string "
+                                        "(the id of the entry it belongs to): correct or remove it")
+    return v
+
+def _list(v, path: Path, what: str, release: str) -> list:
+    if not isinstance(v, list):
+        raise MtclipError(f"{path}: {what} is {type(v).__name__}, expected a list; is this {release}'s file?")
+    return v
+
+def _positions(numbered, key: str) -> dict:
+    "id -> the positions of the entries with that id, from (position, entry) pairs; entries without an id skipped."
+    at = {}
+    for i, e in numbered:
+        if isinstance(e, dict) and _is_id(v := e.get(key)): at.setdefault(v, []).append(i)
+    return at
+
+def _times(places: list, unit: str) -> str:
+    "'appears twice (entries 3 and 9)': the count and the distinct places."
+    n, ps = len(places), [str(p) for p in dict.fromkeys(places)]
+    if len(ps) > 1: unit = unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
+    named = ps[0] if len(ps) == 1 else ", ".join(ps[:-1] if len(ps) < 6 else ps[:4] + ["..."]) + f" and {ps[-1]}"
+    return f"appears {'twice' if n == 2 else f'{n} times'} ({unit} {named})"
+
+def _once(at: dict, key, where, what: str, fix: str = "keep one"):
+    "A bad sample at `where` if `key` is at more than one place of `at`."
+    if len(at.get(key, ())) > 1: raise _Skip(where, f"{what} {_times(at[key], 'entry')}; {fix}")
+
+def _targets(texts: tuple, where: str, what: str, why: str) -> tuple:
+    "`texts` if one is not blank; else a bad sample (a blank target scores an empty output as right)."
+    if any(t.strip() for t in texts): return texts
+    raise _Skip(where, f"no {what} ({'the list is empty' if not texts else 'every one is blank'}); {why}: "
+                       "correct or remove the entry")
+
+def _image(base: Path, parts: list[str], where: str) -> Path:
+    "`base / parts`, if the parts (from the release's file) are relative and stay inside `base`; else a bad sample."
+    rel = Path(*parts)
+    if rel.is_absolute() or not _inside((base / rel).absolute(), base.absolute()):
+        how = "is absolute; the release's are relative to" if rel.is_absolute() else "leads outside"
+        raise _Skip(where, f"image path {str(rel)!r} {how} the images folder {base}: correct or remove the entry")
+    return base / rel
+
+def _files(paths: list[Path], where: str) -> tuple[str, ...]:
+    "The image paths as strings if every one is a file, else a bad sample at `where`."
+    for p in paths:
+        if why := _link_problem(p): raise _Skip(where, f"image {p}: {why}")
+        if not p.is_file(): raise _Skip(where, f"image {p} not found; pass images= the folder holding the images")
+    return tuple(str(p) for p in paths)
+
+def _each(numbered, bad: BadSamples, one) -> list[VLExample]:
+    "`one(position, entry)` of each: its example, or None to leave it out; a `_Skip` is a bad sample."
+    out = []
+    for i, e in numbered:
+        try:
+            if (example := one(i, e)) is not None: out.append(example)
+        except _Skip as s: bad(s.where, s.why)
+    return out
 
 def _split(split: str, splits: dict, release: str) -> str:
     if split not in splits: raise MtclipError(f"split={split!r}: {release} has the splits {list(splits)}")
     return splits[split]
-
-def _existing(paths: list[Path], where: str, bad: BadSamples) -> tuple[str, ...] | None:
-    "The image paths as strings if every one is a file, else a bad sample at `where` and None."
-    for p in paths:
-        if not p.is_file(): return bad(where, f"image {p} not found; pass images= the folder holding the images")
-    return tuple(str(p) for p in paths)
 
 def _done(examples: list[VLExample], bad: BadSamples, release: str) -> list[VLExample]:
     if bad.found:
@@ -63,34 +166,53 @@ def _done(examples: list[VLExample], bad: BadSamples, release: str) -> list[VLEx
 # %% ../../nbs/02c_data.vl_readers.ipynb
 VQA_SPLITS = {"train": "train2014", "val": "val2014", "test": "test2015", "test-dev": "test-dev2015"}
 
+def _vqa_annotations(apath: Path) -> dict:
+    "question id -> [(position, annotation)] of VQAv2's annotations file."
+    release = "VQAv2 annotations"
+    data = _json(apath, release, "put v2_mscoco_*_annotations.json next to the questions")
+    by = {}
+    for i, a in enumerate(_list(_field(data, "annotations", apath, "the file", release), apath, "'annotations'",
+                                release), 1):
+        by.setdefault(_link(a, "question_id", apath, f"annotation entry {i}", release), []).append((i, a))
+    return by
+
+def _vqa_answers(by: dict, qid, apath: Path, qpath: Path) -> tuple[str, ...]:
+    "The answers of question `qid`'s one annotation; a bad sample if it has two, or no non-blank answer."
+    release, what = "VQAv2 annotations", f"question {qid}"
+    if qid not in by:
+        raise MtclipError(f"{qpath}: {what} has no annotation in {apath.name}; use the two files of one release")
+    _once({qid: [i for i, _ in by[qid]]}, qid, apath, what, "keep one annotation")
+    a = by[qid][0][1]
+    _value(a, "question_id", "id", apath, what, release)          # a repeated key in the annotation
+    raw = _value(a, "answers", "list", apath, what, release)
+    answers = tuple(x.get("answer") if type(x) is dict else None for x in raw)      # the common case, fast
+    if not all(type(x) is str for x in answers):                                    # else the first problem
+        answers = tuple(_value(x, "answer", "text", apath, f"{what}'s answer {k}", release)
+                        for k, x in enumerate(raw, 1))
+    return _targets(answers, f"{apath} {what}", "answer", "VQA accuracy scores an output against the answers")
+
 def read_vqav2(root, split: str = "train", images=None, skip_bad: bool = False) -> list[VLExample]:
     "VQAv2's questions of `split` with their annotators' answers (none for test), from the official JSON files."
     root, coco = Path(root).expanduser(), _split(split, VQA_SPLITS, "VQAv2")
     folder = Path(images).expanduser() if images else root
     image_split = "test2015" if coco == "test-dev2015" else coco
-    qpath = root / f"v2_OpenEnded_mscoco_{coco}_questions.json"
-    questions = _field(_json(qpath, "VQAv2 questions", "give the folder holding the v2_OpenEnded_mscoco_*.json files"),
-                       "questions", qpath, "the file", "VQAv2 questions")
-    answers = {}
-    if split in ("train", "val"):
-        apath = root / f"v2_mscoco_{coco}_annotations.json"
-        for a in _field(_json(apath, "VQAv2 annotations", "put v2_mscoco_*_annotations.json next to the questions"),
-                        "annotations", apath, "the file", "VQAv2 annotations"):
-            qid = _field(a, "question_id", apath, "an annotation", "VQAv2 annotations")
-            answers[qid] = tuple(str(_field(x, "answer", apath, f"question {qid}'s answer", "VQAv2 annotations"))
-                                 for x in _field(a, "answers", apath, f"question {qid}", "VQAv2 annotations"))
-    bad, out = BadSamples(skip_bad), []
-    for q in questions:
-        qid = _field(q, "question_id", qpath, "a question", "VQAv2 questions")
-        image_id = _field(q, "image_id", qpath, f"question {qid}", "VQAv2 questions")
-        if answers and qid not in answers:
-            raise MtclipError(f"{qpath}: question {qid} has no annotation in v2_mscoco_{coco}_annotations.json; "
-                              "use the two files of one release")
-        image = folder / image_split / f"COCO_{image_split}_{int(image_id):012d}.jpg"
-        if (paths := _existing([image], f"{qpath} question {qid}", bad)) is None: continue
-        out.append(VLExample("vqa", str(qid), paths, str(_field(q, "question", qpath, f"question {qid}",
-                                                                  "VQAv2 questions")), answers.get(qid, ())))
-    return _done(out, bad, "VQAv2")
+    qpath, release = root / f"v2_OpenEnded_mscoco_{coco}_questions.json", "VQAv2 questions"
+    data = _json(qpath, release, "give the folder holding the v2_OpenEnded_mscoco_*.json files")
+    questions = _list(_field(data, "questions", qpath, "the file", release), qpath, "'questions'", release)
+    apath = root / f"v2_mscoco_{coco}_annotations.json"
+    by = _vqa_annotations(apath) if split in ("train", "val") else None
+    at = _positions(enumerate(questions, 1), "question_id")
+    def one(i: int, q) -> VLExample:
+        qid = _value(q, "question_id", "id", qpath, f"question entry {i}", release)
+        what = f"question {qid}"
+        _once(at, qid, qpath, what)
+        image_id = _value(q, "image_id", "int", qpath, what, release)
+        answers = () if by is None else _vqa_answers(by, qid, apath, qpath)
+        image = folder / image_split / f"COCO_{image_split}_{image_id:012d}.jpg"
+        paths = _files([image], f"{qpath} {what}")
+        return VLExample("vqa", str(qid), paths, _value(q, "question", "text", qpath, what, release), answers)
+    bad = BadSamples(skip_bad)
+    return _done(_each(enumerate(questions, 1), bad, one), bad, "VQAv2")
 
 # %% ../../nbs/02c_data.vl_readers.ipynb
 GQA_SPLITS = {s: s for s in ("train", "val", "testdev")}
@@ -105,13 +227,19 @@ def read_gqa(root, split: str = "testdev", images=None, skip_bad: bool = False) 
     questions = _json(path, "GQA questions", "give the folder holding questions1.2/ and images/")
     if not isinstance(questions, dict):
         raise MtclipError(f"{path}: expected one object keyed by question id; is this GQA's questions file?")
-    bad, out = BadSamples(skip_bad), []
-    for qid, q in questions.items():
-        image = _field(q, "imageId", path, f"question {qid}", "GQA")
-        if (paths := _existing([folder / f"{image}.jpg"], f"{path} question {qid}", bad)) is None: continue
-        out.append(VLExample("gqa", str(qid), paths, str(_field(q, "question", path, f"question {qid}", "GQA")),
-                             (str(_field(q, "answer", path, f"question {qid}", "GQA")),)))
-    return _done(out, bad, "GQA")
+    repeats = getattr(questions, "repeats", {})
+    def one(i: int, item) -> VLExample:
+        qid, q = item
+        what = f"question {qid}"
+        _once(repeats, qid, path, what)
+        image = str(_value(q, "imageId", "id", path, what, "GQA"))
+        paths = _files([_image(folder, [f"{image}.jpg"], f"{path} {what}")], f"{path} {what}")
+        answer = _value(q, "answer", "text", path, what, "GQA")
+        if not answer.strip():
+            raise _Skip(f"{path} {what}", "blank answer; GQA scores an output by exact match: correct or remove it")
+        return VLExample("gqa", qid, paths, _value(q, "question", "text", path, what, "GQA"), (answer,))
+    bad = BadSamples(skip_bad)
+    return _done(_each(enumerate(questions.items(), 1), bad, one), bad, "GQA")
 
 # %% ../../nbs/02c_data.vl_readers.ipynb
 NLVR2_SPLITS = {s: s for s in ("train", "dev", "test1")}
@@ -120,64 +248,123 @@ def read_nlvr2(root, split: str = "train", images=None, skip_bad: bool = False) 
     "NLVR2's statements of `split` with their image pairs and labels, from `data/<split>.json` (JSON lines)."
     root = Path(root).expanduser()
     _split(split, NLVR2_SPLITS, "NLVR2")
-    path = root / "data" / f"{split}.json"
+    path, release = root / "data" / f"{split}.json", "NLVR2"
     if not path.is_file():
         raise MtclipError(f"NLVR2 file not found: {path}; give the folder holding data/ (the nlvr2 repository)")
-    bad, out = BadSamples(skip_bad), []
-    for ln, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        if not line.strip(): continue
-        try: row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise MtclipError(f"{path}:{ln}: not a JSON line ({e.msg}); fetch the file again") from None
-        ident = str(_field(row, "identifier", path, f"line {ln}", "NLVR2"))
-        label = str(_field(row, "label", path, f"line {ln}", "NLVR2")).lower()
-        if label not in ("true", "false"): raise MtclipError(f"{path}:{ln}: label {label!r}; NLVR2's are True/False")
-        if images: folder = Path(images).expanduser()
-        elif split == "train": folder = root / "images" / "train" / str(_field(row, "directory", path, f"line {ln}",
-                                                                                 "NLVR2's train"))
-        else: folder = root / split
+    rows = [(ln, _parse(line, path, release, ln))
+            for ln, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+            if line.strip()]
+    at = _positions(rows, "identifier")
+    def one(ln: int, row) -> VLExample:
+        what = f"line {ln}"
+        ident = _value(row, "identifier", "text", path, what, release)
+        if len(at[ident]) > 1:
+            raise _Skip(path, f"identifier {ident!r} {_times(at[ident], 'line')}; keep one")
+        label = str(_value(row, "label", "label", path, what, release)).lower()
+        if label not in ("true", "false"):
+            raise _Skip(f"{path} {what}", f"label is {_short(row['label'])}; expected True or False: correct or "
+                                          "remove the line")
+        if images: base, sub = Path(images).expanduser(), []
+        elif split == "train":
+            base, sub = root / "images" / "train", [str(_value(row, "directory", "id", path, what, "NLVR2's train"))]
+        else: base, sub = root / split, []
         pair = ident.rsplit("-", 1)[0]
-        paths = _existing([folder / f"{pair}-img{side}.png" for side in (0, 1)], f"{path}:{ln}", bad)
-        if paths is None: continue
-        sentence = str(_field(row, "sentence", path, f"line {ln}", "NLVR2"))
-        out.append(VLExample("nlvr", ident, paths, sentence, (label,)))
-    return _done(out, bad, "NLVR2")
+        paths = _files([_image(base, [*sub, f"{pair}-img{side}.png"], f"{path} {what}") for side in (0, 1)],
+                       f"{path} {what}")
+        return VLExample("nlvr", ident, paths, _value(row, "sentence", "text", path, what, release), (label,))
+    bad = BadSamples(skip_bad)
+    return _done(_each(rows, bad, one), bad, "NLVR2")
 
 # %% ../../nbs/02c_data.vl_readers.ipynb
 KARPATHY_SPLITS = {"train": ("train", "restval"), "val": ("val",), "test": ("test",)}
+
+def _karpathy(path: Path, split: str, folder: Path, bad: BadSamples) -> list[VLExample]:
+    "The images of `split` in Karpathy's `dataset_coco.json` at `path`, with their reference captions."
+    release, keep = "Karpathy's COCO", _split(split, KARPATHY_SPLITS, "Karpathy's COCO")
+    entries = _list(_field(_json(path, "Karpathy COCO", ""), "images", path, "the file", release), path, "'images'",
+                    release)
+    numbered = list(enumerate(entries, 1))
+    at = _positions(numbered, "cocoid")             # an id twice, in any split: one split leaks into another
+    sentences_at = _positions(((i, s) for i, e in numbered if isinstance(e, dict)
+                               for s in (e.get("sentences") if isinstance(e.get("sentences"), list) else ())),
+                              "sentid")
+    def one(i: int, e) -> VLExample | None:
+        if _value(e, "split", "text", path, f"image entry {i}", release) not in keep: return None
+        cocoid = _value(e, "cocoid", "id", path, f"image entry {i}", release)
+        what = f"image {cocoid}"
+        _once(at, cocoid, path, what)
+        sub, name = (_value(e, k, "text", path, what, release) for k in ("filepath", "filename"))
+        image = _image(folder, [sub, name], f"{path} {what}")
+        sentences = _value(e, "sentences", "list", path, what, release)
+        for s in sentences:
+            if isinstance(s, dict) and _is_id(sid := s.get("sentid")) and len(sentences_at[sid]) > 1:
+                raise _Skip(path, f"sentence id {sid} {_times(sentences_at[sid], 'image entry')}; keep one")
+        refs = tuple(_value(s, "raw", "text", path, f"{what}'s sentence {k}", release)
+                     for k, s in enumerate(sentences, 1))
+        refs = _targets(refs, f"{path} {what}", "reference caption", "captions are scored against the references")
+        return VLExample("caption", str(cocoid), _files([image], f"{path} {what}"), "", refs)
+    return _each(numbered, bad, one)
+
+def _official_captions(path: Path, folder: Path, bad: BadSamples) -> list[VLExample]:
+    "The images in the official `captions_<split>2014.json` at `path` that have captions, with their captions."
+    release = "COCO captions"
+    data = _json(path, release, "give the folder holding dataset_coco.json (Karpathy's splits) or annotations/")
+    refs = {}
+    for i, a in enumerate(_list(_field(data, "annotations", path, "the file", release), path, "'annotations'",
+                                release), 1):
+        refs.setdefault(_link(a, "image_id", path, f"annotation entry {i}", release), []).append((i, a))
+    numbered = list(enumerate(_list(_field(data, "images", path, "the file", release), path, "'images'", release), 1))
+    at = _positions(numbered, "id")
+    def one(i: int, im) -> VLExample | None:
+        image_id = _value(im, "id", "id", path, f"image entry {i}", release)
+        what = f"image {image_id}"
+        _once(at, image_id, path, what)
+        image = _image(folder, [_value(im, "file_name", "text", path, what, release)], f"{path} {what}")
+        if image_id not in refs: return None                      # an image without captions scores nothing
+        caps = tuple(_value(a, "caption", "text", path, f"annotation entry {k}", release) for k, a in refs[image_id])
+        caps = _targets(caps, f"{path} {what}", "caption", "captions are scored against the references")
+        return VLExample("caption", str(image_id), _files([image], f"{path} {what}"), "", caps)
+    return _each(numbered, bad, one)
 
 def read_coco_captions(root, split: str = "train", images=None, skip_bad: bool = False) -> list[VLExample]:
     """COCO's images of `split` with their reference captions: Karpathy's `dataset_coco.json` if `root` holds it
     (train | val | test), else the official `annotations/captions_<split>2014.json` (train | val)."""
     root = Path(root).expanduser()
     folder = Path(images).expanduser() if images else root
-    bad, out = BadSamples(skip_bad), []
-    karpathy = root / "dataset_coco.json"
-    if karpathy.is_file():
-        keep = _split(split, KARPATHY_SPLITS, "Karpathy's COCO")
-        for e in _field(_json(karpathy, "Karpathy COCO", ""), "images", karpathy, "the file", "Karpathy's COCO"):
-            if _field(e, "split", karpathy, "an image", "Karpathy's COCO") not in keep: continue
-            cocoid = _field(e, "cocoid", karpathy, "an image", "Karpathy's COCO")
-            where = f"{karpathy} image {cocoid}"
-            sub = _field(e, "filepath", karpathy, f"image {cocoid}", "Karpathy's COCO")
-            image = folder / sub / str(_field(e, "filename", karpathy, f"image {cocoid}", "Karpathy's COCO"))
-            refs = tuple(str(_field(s, "raw", karpathy, f"image {cocoid}'s sentence", "Karpathy's COCO"))
-                         for s in _field(e, "sentences", karpathy, f"image {cocoid}", "Karpathy's COCO"))
-            if (paths := _existing([image], where, bad)) is not None:
-                out.append(VLExample("caption", str(cocoid), paths, "", refs))
-        return _done(out, bad, "COCO captions")
+    bad, karpathy = BadSamples(skip_bad), root / "dataset_coco.json"
+    if karpathy.is_file(): return _done(_karpathy(karpathy, split, folder, bad), bad, "COCO captions")
     coco = _split(split, {"train": "train2014", "val": "val2014"}, "COCO captions (official files)")
     path = root / "annotations" / f"captions_{coco}.json"
-    data = _json(path, "COCO captions", "give the folder holding dataset_coco.json (Karpathy's splits) "
-                                        "or annotations/")
-    refs = {}
-    for a in _field(data, "annotations", path, "the file", "COCO captions"):
-        refs.setdefault(_field(a, "image_id", path, "an annotation", "COCO captions"), []).append(
-            str(_field(a, "caption", path, "an annotation", "COCO captions")))
-    for im in _field(data, "images", path, "the file", "COCO captions"):
-        image_id = _field(im, "id", path, "an image", "COCO captions")
-        image = folder / coco / str(_field(im, "file_name", path, f"image {image_id}", "COCO captions"))
-        if image_id not in refs: continue                     # an image without captions scores nothing
-        if (paths := _existing([image], f"{path} image {image_id}", bad)) is not None:
-            out.append(VLExample("caption", str(image_id), paths, "", tuple(refs[image_id])))
-    return _done(out, bad, "COCO captions")
+    return _done(_official_captions(path, folder / coco, bad), bad, "COCO captions")
+
+# %% ../../nbs/02c_data.vl_readers.ipynb
+VL_READERS = {"vqav2": read_vqav2, "gqa": read_gqa, "nlvr2": read_nlvr2, "coco-captions": read_coco_captions}
+
+def _examples(examples) -> list[VLExample]:
+    "A list of examples, from one or from a dict of task -> examples (as `read_vl_world` returns)."
+    return [e for es in examples.values() for e in es] if isinstance(examples, dict) else list(examples)
+
+def vl_summary(examples: Iterable[VLExample] | dict[str, list[VLExample]]) -> pd.DataFrame:
+    "A DataFrame with one row per task: examples, distinct images, fewest and most targets of an example."
+    by = {}
+    for e in _examples(examples): by.setdefault(e.task, []).append(e)
+    rows = [dict(task=t, examples=len(es), images=len({p for e in es for p in e.images}),
+                 min_targets=min(len(e.targets) for e in es), max_targets=max(len(e.targets) for e in es))
+            for t, es in by.items()]
+    return pd.DataFrame(rows, columns=["task", "examples", "images", "min_targets", "max_targets"]).set_index("task")
+
+def check_vl_images(examples: Iterable[VLExample] | dict[str, list[VLExample]], skip_bad: bool = False,
+                    progress: bool = True) -> list[VLExample]:
+    """Decode every image of `examples` as `check_images` does: a bad one is an error naming it, or with `skip_bad`
+    the examples showing it are left out (with a warning); the examples kept."""
+    examples = _examples(examples)
+    paths = list(dict.fromkeys(p for e in examples for p in e.images))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                       # its warning names a RecordSet's .skipped: ours below
+        checked = check_images(RecordSet([Record(p) for p in paths], name="V&L images"), skip_bad, progress)
+    ok = {r.path for r in checked}
+    kept = [e for e in examples if all(p in ok for p in e.images)]
+    if checked.skipped:
+        warnings.warn(f"left out {len(examples) - len(kept)} example(s) showing {len(checked.skipped)} bad image(s); "
+                      f"first: {checked.skipped[0][0]}: {checked.skipped[0][1]}", stacklevel=2)
+    return kept

@@ -4,16 +4,17 @@
 
 # %% ../../nbs/08c_models.cache.ipynb 3
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, math, os, warnings
 from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from safetensors.torch import save_file, load_file
-from ..core import cache_dir, atomic_write
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+from ..core import cache_dir, save_tensors
 from ..backbones.clip import Backbone
-from ..data.readers import Record
+from ..data.readers import Record, file_signature
 from ..tasks.core import encode_images, encode_texts
 from ..core import MtclipError
 
@@ -60,8 +61,13 @@ def backbone_key(backbone: Backbone) -> str:
     return content_hash([backbone.arch, backbone.pretrained, repr(backbone.preprocess), weights])[:16]
 
 def _item(decoded):
-    "An item as the cache's callers name it, from its JSON in a shard's metadata: a record's (path, index) is a tuple."
+    """An item as the cache's callers name it, from its JSON in a shard's metadata: a record's (path, index,
+    signature) and an image file's (path, signature) are tuples."""
     return tuple(decoded) if isinstance(decoded, list) else decoded
+
+def _signatures(paths) -> dict[str, str]:
+    "Each distinct path's `file_signature` (what its content is)."
+    return {p: file_signature(p) for p in dict.fromkeys(paths)}
 
 _MEMORY: dict = {}   # (backbone key, kind, item) -> feature row; shared by every FeatureCache of the process
 
@@ -82,11 +88,11 @@ class FeatureCache:
         missing = list(dict.fromkeys(k for k in keys if k not in _MEMORY))
         if missing:
             path = self.root / f"{kind}-{content_hash([self.key, [k[2] for k in missing]])}.safetensors"
-            if self.disk and path.is_file():
-                feats = load_file(path)["features"]; self.loaded += len(missing)
+            feats = _load_rows(path, len(missing)) if self.disk and path.is_file() else None
+            if feats is not None: self.loaded += len(missing)
             else:
                 feats = encode([k[2] for k in missing]); self.encoded += len(missing)
-                if self.disk: atomic_write(path, lambda t: save_file({"features": feats.contiguous()}, t))
+                if self.disk: save_tensors(path, {"features": feats})
             _MEMORY.update(zip(missing, feats))
         if not keys: return torch.empty(0, self.backbone.embed_dim)
         return torch.stack([_MEMORY[k] for k in keys])
@@ -95,12 +101,12 @@ class FeatureCache:
         """`items`' rows in the shards of `root/<backbone key>/<kind>/` (each lists its items in its metadata); the
         missing ones encoded `shard_rows` at a time, each shard written whole as it is done (an interrupted cache
         keeps its finished shards)."""
-        folder = self.root / self.key / kind
-        shards = sorted(folder.glob("shard-*.safetensors"))
-        where = {}
-        for s, path in enumerate(shards):
-            listed = json.loads(safetensors_header(path).get("__metadata__", {}).get("items", "[]"))
-            where.update((name, (s, r)) for r, name in enumerate(listed) if name not in where)
+        folder, shards, where = self.root / self.key / kind, [], {}
+        for path in sorted(folder.glob("shard-*.safetensors")):
+            listed = _listed(path)
+            if listed is None: continue
+            shards.append(path)
+            where.update((name, (len(shards) - 1, r)) for r, name in enumerate(listed) if name not in where)
         names = [json.dumps(it) for it in items]
         missing = list(dict.fromkeys(n for n in names if n not in where))
         self.loaded += len(set(names)) - len(missing)
@@ -108,22 +114,27 @@ class FeatureCache:
                           disable=not self.progress or len(missing) <= self.shard_rows):
             part = missing[start:start + self.shard_rows]
             feats = encode([_item(json.loads(n)) for n in part]).float().contiguous()
-            path = atomic_write(folder / f"shard-{content_hash(part)[:16]}.safetensors",
-                                lambda t: save_file({"features": feats}, t, metadata={"items": json.dumps(part)}))
+            path = save_tensors(folder / f"shard-{content_hash(part)[:16]}.safetensors", {"features": feats},
+                                metadata={"items": json.dumps(part)})
             shards.append(path)
             where.update((n, (len(shards) - 1, r)) for r, n in enumerate(part))
             self.encoded += len(part)
         return LazyFeatures(shards, np.array([where[n] for n in names], dtype=np.int64).reshape(-1, 2))
 
     def images(self, records: list[Record]) -> torch.Tensor | LazyFeatures:
-        "Frozen image features [N, d] of `records`."
-        by_id = {(r.path, r.index): r for r in records}
-        return self._get("images", [(r.path, r.index) for r in records],
-                         lambda ids: encode_images(self.backbone, [by_id[i] for i in ids], progress=self.progress))
+        "Frozen image features [N, d] of `records`, each keyed by (path, index, the file's content)."
+        sig = _signatures(r.path for r in records)
+        items = [(r.path, r.index, sig[r.path]) for r in records]
+        by_item = dict(zip(items, records))
+        return self._get("images", items, lambda ids: encode_images(self.backbone, [by_item[i] for i in ids],
+                                                                    progress=self.progress))
 
     def grids(self, paths: list[str]) -> torch.Tensor | LazyFeatures:
-        "Frozen grid features [N, T, F] of image files (VL-Adapter's visual tokens; `encode_grids`)."
-        return self._get("grids", list(paths), lambda ps: encode_grids(self.backbone, ps, progress=self.progress))
+        """Frozen grid features [N, T, F] of image files (VL-Adapter's visual tokens; `encode_grids`), each keyed
+        by (path, the file's content)."""
+        sig = _signatures(paths)
+        return self._get("grids", [(p, sig[p]) for p in paths],
+                         lambda items: encode_grids(self.backbone, [p for p, _ in items], progress=self.progress))
 
     def texts(self, texts: list[str]) -> torch.Tensor:
         "Frozen text features [N, d] of `texts`."
@@ -134,17 +145,61 @@ class FeatureCache:
         _MEMORY.clear()
 
 # %% ../../nbs/08c_models.cache.ipynb
+def _read_header(path: Path) -> dict:
+    "`safetensors_header`, or a ValueError saying what is wrong."
+    with open(path, "rb") as f:
+        size, n = os.fstat(f.fileno()).st_size, int.from_bytes(f.read(8), "little")
+        if size < 8 or n > size - 8: raise ValueError(f"cut short: only {size} bytes, fewer than its header needs")
+        try: header = json.loads(f.read(n))
+        except ValueError as e: raise ValueError(f"its header is not JSON: {e}") from None
+    if not isinstance(header, dict): raise ValueError("its header is not a JSON object")
+    try: end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    except (KeyError, TypeError, IndexError): raise ValueError("its header has no tensor offsets") from None
+    if 8 + n + end > size: raise ValueError(f"cut short: {size} bytes, fewer than the {8 + n + end} its header says")
+    return {**header, "data_start": 8 + n}
+
 def safetensors_header(path: Path) -> dict:
     """The JSON header of a safetensors file (each tensor's dtype, shape and byte offsets, and `__metadata__`), read
-    without its data; `data_start` is where the tensors' bytes begin."""
-    try:
-        with open(path, "rb") as f:
-            n = int.from_bytes(f.read(8), "little")
-            header = json.loads(f.read(n))
+    without its data; `data_start` is where the tensors' bytes begin. A file shorter than its header says is
+    damaged too."""
+    try: return _read_header(path)
     except (OSError, ValueError) as e:
         raise MtclipError(f"feature shard {path}: not a readable safetensors file ({e}); delete it, and its rows are "
                           "encoded again") from None
-    return {**header, "data_start": 8 + n}
+
+def _listed(path: Path) -> list[str] | None:
+    """The items a feature shard lists, one per row; None for a damaged shard (header unreadable, metadata not
+    JSON, fewer bytes than its header says), which is deleted after a warning naming it: its rows are encoded
+    again."""
+    try:
+        header = _read_header(path)
+        t, meta = header.get("features"), header.get("__metadata__")
+        if not isinstance(t, dict) or t.get("dtype") != "F32" or not t.get("shape"):
+            raise ValueError("no F32 'features' tensor")
+        if (t["data_offsets"][1] - t["data_offsets"][0]) != 4 * math.prod(t["shape"]):
+            raise ValueError("its features' byte offsets do not match their shape")
+        try: items = json.loads(meta["items"])
+        except (TypeError, KeyError): raise ValueError("its metadata lists no items") from None
+        except ValueError as e: raise ValueError(f"its metadata's items are not JSON: {e}") from None
+        if not isinstance(items, list) or len(items) != t["shape"][0] or not all(isinstance(n, str) for n in items):
+            raise ValueError(f"its metadata lists {len(items) if isinstance(items, list) else 'no'} items for "
+                             f"{t['shape'][0]} rows")
+    except (OSError, ValueError) as e:
+        warnings.warn(f"feature shard {path} is damaged ({e}): deleted, its rows are encoded again", stacklevel=5)
+        try: path.unlink(missing_ok=True)
+        except OSError: pass                        # then the shard encoded again replaces it (the same name)
+        return None
+    return items
+
+def _load_rows(path: Path, n: int) -> torch.Tensor | None:
+    "The `n` feature rows of a disk-cache file; None (after a warning naming it) when the file is damaged."
+    try:
+        feats = load_file(path)["features"]
+        if len(feats) != n: raise ValueError(f"{len(feats)} rows, expected {n}")
+        return feats
+    except (OSError, KeyError, ValueError, SafetensorError) as e:
+        warnings.warn(f"feature cache file {path} is damaged ({e}): its rows are encoded again", stacklevel=4)
+        return None
 
 class LazyFeatures:
     """Rows of features kept in on-disk safetensors shards, read when indexed: `feats[idx]` gathers only those rows

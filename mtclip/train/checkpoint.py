@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
-from ..core import MtclipError, atomic_write
+from ..core import MtclipError, save_tensors
 
 # %% auto 0
 __all__ = ['FORMAT', 'RUN_OUTPUTS', 'save_checkpoint', 'read_checkpoint', 'optimizer_tensors', 'load_optimizer_tensors',
@@ -35,7 +34,7 @@ def save_checkpoint(path: str | os.PathLike, tensors: dict[str, torch.Tensor], m
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     meta_json = json.dumps(meta)
     header = {"format": FORMAT, "meta": meta_json, "sha256": _checksum(tensors, meta_json)}
-    return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+    return save_tensors(path, tensors, metadata=header)
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict]:
     "The tensors and metadata of a `save_checkpoint` file, checksum verified; a clear error for anything else."

@@ -4,17 +4,19 @@
 
 # %% ../../nbs/08b_train.config.ipynb 3
 from __future__ import annotations
+import os
 from dataclasses import dataclass, field
 from ..core import MtclipError
 from ..tasks.core import templates as template_set
 
 # %% auto 0
-__all__ = ['OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'SAMPLINGS', 'CACHE_MODES', 'TrainConfig']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'SAMPLINGS', 'CACHE_MODES', 'MAX_THREADS_PER_CORE', 'TrainConfig']
 
 # %% ../../nbs/08b_train.config.ipynb
 OPTIMIZERS, SCHEDULES, PRECISIONS = ("adamw", "sgd"), ("cosine", "constant"), ("fp32", "bf16")
 SAMPLINGS = ("round-robin", "proportional", "multi-task")
 CACHE_MODES = ("auto", "memory", "disk", "shards", "off")
+MAX_THREADS_PER_CORE = 4    # more CPU threads than this per usable core is a typo (100000 threads crash torch)
 
 @dataclass
 class TrainConfig:
@@ -60,6 +62,9 @@ class TrainConfig:
         need(self.precision in PRECISIONS, f"precision={self.precision!r}: use one of {PRECISIONS}")
         need(isinstance(self.workers, int) and self.workers >= 0, f"workers={self.workers!r} must be an integer >= 0")
         need(isinstance(self.threads, int) and self.threads >= 0, f"threads={self.threads!r} must be an integer >= 0")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        need(self.threads <= MAX_THREADS_PER_CORE * cores, f"threads={self.threads} is far above this machine's "
+             f"{cores} usable core(s) (at most {MAX_THREADS_PER_CORE * cores}); give 0 for mtclip to decide")
         need(self.schedule in SCHEDULES, f"schedule={self.schedule!r}: use one of {SCHEDULES}")
         need(self.sampling is None or self.sampling in SAMPLINGS,
              f"sampling={self.sampling!r}: use one of {SAMPLINGS}")

@@ -21,8 +21,8 @@ from .loop import data_parallel, sum_gradients, summed_over_processes
 from ..tasks.text_metrics import vqa_score, exact_match, nlvr2_accuracy, cider_d, bleu
 
 # %% auto 0
-__all__ = ['MAIN_METRIC', 'grid_features', 'image_pixels', 'source_text', 'train_target', 'model_inputs', 'VLTrainConfig',
-           'train_generative', 'predict', 'score', 'evaluate_generative']
+__all__ = ['MAIN_METRIC', 'grid_features', 'image_pixels', 'source_text', 'train_target', 'model_inputs', 'held_out',
+           'VLTrainConfig', 'train_generative', 'predict', 'score', 'evaluate_generative']
 
 # %% ../../nbs/19a_train.generative.ipynb
 def _image_paths(examples: list[VLExample]) -> list[str]:
@@ -68,6 +68,22 @@ def model_inputs(examples: list[VLExample], features: dict, tokenizer, device, t
         labels = tokenizer(targets, padding=True, return_tensors="pt").input_ids
         out["labels"] = labels.masked_fill(labels == tokenizer.pad_token_id, -100).to(device)
     return out
+
+# %% ../../nbs/19a_train.generative.ipynb
+def held_out(tasks: dict[str, list[VLExample]], validation: int, seed: int = 0) -> tuple[dict, dict]:
+    "({task: training examples minus `validation` drawn at random}, {task: those}); one line if N is out of range."
+    if isinstance(validation, bool) or not isinstance(validation, (int, np.integer)) or validation < 1:
+        raise MtclipError(f"validation={validation!r}: give a whole number of examples per task to hold out (>= 1)")
+    for task, examples in tasks.items():
+        if validation >= len(examples):
+            raise MtclipError(f"validation={validation}: task {task} has {len(examples)} training examples; hold out "
+                              f"fewer (at most {len(examples) - 1}), so some are left to train on")
+    rng, train, held = np.random.default_rng(seed), {}, {}
+    for task, examples in tasks.items():
+        order = rng.permutation(len(examples))
+        train[task] = [examples[i] for i in order[:-validation]]
+        held[task] = [examples[i] for i in order[-validation:]]
+    return train, held
 
 # %% ../../nbs/19a_train.generative.ipynb
 @dataclass

@@ -8,8 +8,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 import torch
-from safetensors.torch import save_file, load_file
-from ..core import MtclipError, atomic_write
+from safetensors.torch import load_file
+from ..core import MtclipError, atomic_write, save_tensors
 from ..backbones.clip import Backbone
 from ..methods.base import build_method
 from ..tasks.core import Task
@@ -29,7 +29,7 @@ def save_trainable(model: MultiTaskModel, path: str | Path) -> Path:
                 method_tasks=list(m.tasks), templates=list(model.templates),
                 arch=m.backbone.arch, pretrained=m.backbone.pretrained,
                 parameters={n: list(t.shape) for n, t in tensors.items()})
-    atomic_write(path, lambda t: save_file(tensors, t))
+    save_tensors(path, tensors)
     atomic_write(path.with_suffix(".json"), lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
     return path
 
