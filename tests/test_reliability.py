@@ -92,13 +92,16 @@ def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path, folder_data, tes
 def test_kill_during_a_save_keeps_the_previous_checkpoint(tmp_path):
     path = tmp_path / "checkpoint.safetensors"
     script = textwrap.dedent(f"""
-        import os, signal, torch
+        import builtins, os, signal, torch
+        import mtclip.core as core
         import mtclip.train.checkpoint as ck
         ck.save_checkpoint({str(path)!r}, {{"w": torch.ones(3)}}, {{"step": 1}})
-        def dying_save(tensors, tmp, metadata=None):
-            open(tmp, "wb").write(b"half of a checkpoint")
-            os.kill(os.getpid(), signal.SIGKILL)
-        ck.save_file = dying_save
+        def dying_open(file, mode="r", *args, **kwargs):   # the tensors' bytes half written, then SIGKILL
+            f = builtins.open(file, mode, *args, **kwargs)
+            if "w" in mode:
+                f.write(b"half of a checkpoint"); f.flush(); os.kill(os.getpid(), signal.SIGKILL)
+            return f
+        core.open = dying_open                     # what save_tensors writes with
         ck.save_checkpoint({str(path)!r}, {{"w": torch.zeros(3)}}, {{"step": 2}})
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
