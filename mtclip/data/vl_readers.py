@@ -166,15 +166,19 @@ def _done(examples: list[VLExample], bad: BadSamples, release: str) -> list[VLEx
 # %% ../../nbs/02c_data.vl_readers.ipynb
 VQA_SPLITS = {"train": "train2014", "val": "val2014", "test": "test2015", "test-dev": "test-dev2015"}
 
+def _annotations_by(data, key: str, path: Path, release: str) -> dict:
+    "`key` (the id an annotation links to) -> [(position, annotation)] of the file's `annotations` list."
+    by = {}
+    for i, a in enumerate(_list(_field(data, "annotations", path, "the file", release), path, "'annotations'",
+                                release), 1):
+        by.setdefault(_link(a, key, path, f"annotation entry {i}", release), []).append((i, a))
+    return by
+
 def _vqa_annotations(apath: Path) -> dict:
     "question id -> [(position, annotation)] of VQAv2's annotations file."
     release = "VQAv2 annotations"
     data = _json(apath, release, "put v2_mscoco_*_annotations.json next to the questions")
-    by = {}
-    for i, a in enumerate(_list(_field(data, "annotations", apath, "the file", release), apath, "'annotations'",
-                                release), 1):
-        by.setdefault(_link(a, "question_id", apath, f"annotation entry {i}", release), []).append((i, a))
-    return by
+    return _annotations_by(data, "question_id", apath, release)
 
 def _vqa_answers(by: dict, qid, apath: Path, qpath: Path) -> tuple[str, ...]:
     "The answers of question `qid`'s one annotation; a bad sample if it has two, or no non-blank answer."
@@ -309,10 +313,7 @@ def _official_captions(path: Path, folder: Path, bad: BadSamples) -> list[VLExam
     "The images in the official `captions_<split>2014.json` at `path` that have captions, with their captions."
     release = "COCO captions"
     data = _json(path, release, "give the folder holding dataset_coco.json (Karpathy's splits) or annotations/")
-    refs = {}
-    for i, a in enumerate(_list(_field(data, "annotations", path, "the file", release), path, "'annotations'",
-                                release), 1):
-        refs.setdefault(_link(a, "image_id", path, f"annotation entry {i}", release), []).append((i, a))
+    refs = _annotations_by(data, "image_id", path, release)
     numbered = list(enumerate(_list(_field(data, "images", path, "the file", release), path, "'images'", release), 1))
     at = _positions(numbered, "id")
     def one(i: int, im) -> VLExample | None:
